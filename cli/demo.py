@@ -1,0 +1,111 @@
+"""``xdd-archive demo``: the whole loop offline, against the replica, in well under a minute."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.common import console, json_option, print_json
+from errors import ArchiveError
+from replica import Replica
+from storage.db import open_archive
+from storage.query import article_history, resolve_article
+
+DEMO_DB = "xdd-demo.db"
+
+
+def run_cli_crawl(db: Path, base_url: str, *, full: bool) -> dict[str, Any]:
+    """One crawl in a child process (Twisted's reactor runs once per process); its JSON report."""
+    args = [sys.executable, "-m", "cli", "crawl", "--site", "replica", "--base-url", base_url,
+            "--db", str(db), "--trigger", "demo", "--json"]
+    if full:
+        args.append("--full")
+    done = subprocess.run(args, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode not in (0, 1):
+        raise ArchiveError(f"the demo crawl failed (exit {done.returncode})")
+    return json.loads(done.stdout)
+
+
+def _summary(report: dict[str, Any]) -> str:
+    s = report["stats"]
+    return (f"{s['requests']} requests: {s['new_articles']} new articles, {s['new_revisions']} new revisions, "
+            f"{s['unchanged']} unchanged, {s['gone']} gone, {s['rejected']} rejected, {s['errors']} errors "
+            f"({report['seconds']:.1f} s)")
+
+
+@click.command("demo")
+@click.option("--articles", type=click.IntRange(min=2), default=30, show_default=True,
+              help="How many articles the replica serves.")
+@click.option("--db", "db_path", default=DEMO_DB, show_default=True, metavar="PATH",
+              help="Where the demo archive goes (replaced on each run; never your real archive).")
+@json_option
+def demo_command(articles: int, db_path: str, as_json: bool) -> None:
+    """Crawl a local replica, edit and delete articles on it, crawl again, show what changed.
+
+    Offline, in well under a minute. It leaves the demo archive (./xdd-demo.db) to explore further.
+
+    \b
+    Example:
+      xdd-archive demo
+      xdd-archive articles --db xdd-demo.db
+    """
+    db = Path(db_path).resolve()
+    if db.name == "xdd-archive.db" or (os.environ.get("XDD_DB") and Path(os.environ["XDD_DB"]).resolve() == db):
+        raise ArchiveError(f"the demo never writes to your real archive ({db}); choose another --db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    say = (lambda *a, **k: None) if as_json else console.print
+
+    with Replica(articles=articles, seed=2026, theme="old") as site:
+        say(f"[bold]1.[/bold] A replica of the magazine with {articles} articles is serving at {site.base_url}")
+        first = run_cli_crawl(db, site.base_url, full=False)
+        say(f"[bold]2.[/bold] First crawl: {_summary(first)}")
+
+        ids = site.ids
+        edited, deleted = ids[-1], ids[-2]
+        paragraph = site.article(edited).paragraphs[0]
+        words = paragraph.split()
+        old_words = " ".join(words[2:5])
+        new_words = "đã nhanh chóng " + " ".join(words[3:5])
+        site.edit(edited, replace={old_words: new_words})
+        site.delete(deleted, status=410)
+        say(f"[bold]3.[/bold] On the replica: edited article {edited} (\"{old_words}\" -> \"{new_words}\"), "
+            f"deleted article {deleted} (410 Gone)")
+
+        second = run_cli_crawl(db, site.base_url, full=True)
+        say(f"[bold]4.[/bold] Second crawl: {_summary(second)}")
+        edited_url, deleted_url = site.article_url(edited), site.article_url(deleted)
+
+    archive = open_archive(str(db))
+    with archive.read() as session:
+        changed = article_history(session, resolve_article(session, edited_url))
+        gone = article_history(session, resolve_article(session, deleted_url))
+    archive.dispose()
+    result = {"db": str(db), "first_crawl": first, "second_crawl": second, "edited": changed, "deleted": gone}
+    if as_json:
+        print_json(result)
+        return
+    latest = changed["revisions"][-1]
+    console.print(f"\n[bold]What changed[/bold]")
+    console.print(f"  article {changed['article']['id']} \"{latest['title']}\"")
+    console.print(f"    revision {latest['number']}: changed fields {latest['changed_fields']}")
+    views = [c["views"] for c in changed["captures"] if c["views"] is not None]
+    console.print(f"    view counts per capture: {views}")
+    tomb = gone["captures"][-1]
+    console.print(f"  article {gone['article']['id']} is [bold]{gone['article']['status']}[/bold] "
+                  f"(capture: {tomb['outcome']}, HTTP {tomb['http_status']})")
+    n = changed["article"]["id"]
+    console.print(f"\nThe demo archive is {db}. Explore it:")
+    console.print(f"  xdd-archive articles --db {DEMO_DB}")
+    console.print(f"  xdd-archive show {n} --db {DEMO_DB}")
+    console.print(f"  xdd-archive history {n} --db {DEMO_DB}")
+    console.print(f"  xdd-archive history {gone['article']['id']} --db {DEMO_DB} --json")
+
+
+COMMANDS = [demo_command]

@@ -1,0 +1,311 @@
+"""Reading the archive: find an article by id, key or URL; list articles; an article's history; the
+state a crawl starts from (known keys, due revisits, conditional-GET validators)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from errors import NotFound
+from storage.models import Article, ArticleUrl, Capture, CaptureOutcome, CrawlRun, Revision
+
+__all__ = [
+    "ArticleRow",
+    "CrawlState",
+    "article_history",
+    "crawl_state",
+    "list_articles",
+    "resolve_article",
+]
+
+
+def resolve_article(
+    session: Session,
+    ref: str,
+    *,
+    site: str | None = None,
+    urls: Sequence[str] = (),
+    keys: Sequence[str] = (),
+) -> Article:
+    """The article ``ref`` names: ``id:N`` / ``key:K`` explicitly, else an alias URL, an id or a key.
+
+    ``urls`` (the normalised form of a URL ``ref``) and ``keys`` (article keys derived from it with a
+    site profile, so an unseen variant of a known URL, say http instead of https, still finds its
+    article) come from the caller. A bare number that is both an id and another article's key is
+    ambiguous and must be written ``id:N`` or ``key:N``.
+    """
+    ref = ref.strip()
+    where_site = (Article.site == site,) if site else ()
+    candidates: dict[int, Article] = {}
+    if ref.startswith("id:") and ref[3:].isdigit():
+        article = session.get(Article, int(ref[3:]))
+        if article is not None:
+            candidates[article.id] = article
+    elif ref.startswith("key:"):
+        for a in session.scalars(select(Article).where(Article.key == ref[4:], *where_site)):
+            candidates[a.id] = a
+    else:
+        if "://" in ref:
+            lookup = [ref, *urls]
+            for a in session.scalars(
+                select(Article).join(ArticleUrl).where(ArticleUrl.url.in_(lookup), *where_site)
+            ):
+                candidates[a.id] = a
+        all_keys = [ref, *keys]
+        for a in session.scalars(select(Article).where(Article.key.in_(all_keys), *where_site)):
+            candidates[a.id] = a
+        if ref.isdigit():
+            by_id = session.get(Article, int(ref))
+            if by_id is not None and (site is None or by_id.site == site):
+                if candidates and by_id.id not in candidates:
+                    raise NotFound(
+                        f"{ref!r} is both article id {ref} and the key of article "
+                        f"{next(iter(candidates))}; write id:{ref} or key:{ref}"
+                    )
+                candidates[by_id.id] = by_id
+    if not candidates:
+        raise NotFound(f"no article matches {ref!r} (give an id, a key, or a URL of the article)")
+    article = min(candidates.values(), key=lambda a: a.id)
+    seen: set[int] = set()
+    while article.redirect_article_id is not None and article.id not in seen:
+        seen.add(article.id)
+        article = session.get(Article, article.redirect_article_id)  # type: ignore[assignment]
+    return article
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """One line of ``xdd-archive articles``."""
+
+    id: int
+    site: str
+    key: str
+    status: str
+    category: str | None
+    title: str | None
+    canonical_url: str
+    revisions: int
+    published_at: datetime | None
+    first_seen_at: datetime
+    last_changed_at: datetime | None
+    last_checked_at: datetime | None
+    views: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
+
+
+def list_articles(
+    session: Session,
+    *,
+    site: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ArticleRow]:
+    """Articles newest first (by publication, then first seen), with their current title and the
+    latest view count; redirect stubs only when ``status="redirected"`` is asked for."""
+    rev_count = (
+        select(Revision.article_id, func.count().label("n")).group_by(Revision.article_id).subquery()
+    )
+    latest_views = (
+        select(Capture.article_id, func.max(Capture.id).label("cid"))
+        .where(Capture.views.is_not(None))
+        .group_by(Capture.article_id)
+        .subquery()
+    )
+    views_capture = Capture.__table__.alias("vc")
+    stmt = (
+        select(Article, Revision, rev_count.c.n, views_capture.c.views)
+        .outerjoin(Revision, Revision.id == Article.current_revision_id)
+        .outerjoin(rev_count, rev_count.c.article_id == Article.id)
+        .outerjoin(latest_views, latest_views.c.article_id == Article.id)
+        .outerjoin(views_capture, views_capture.c.id == latest_views.c.cid)
+    )
+    if site:
+        stmt = stmt.where(Article.site == site)
+    if category:
+        stmt = stmt.where(Article.category == category)
+    if status:
+        stmt = stmt.where(Article.status == status)
+    else:
+        stmt = stmt.where(Article.status != "redirected")
+    stmt = stmt.order_by(Revision.published_at.desc().nulls_last(), Article.first_seen_at.desc(), Article.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    rows = []
+    for article, rev, n, views in session.execute(stmt):
+        rows.append(
+            ArticleRow(
+                id=article.id,
+                site=article.site,
+                key=article.key,
+                status=article.status,
+                category=article.category,
+                title=rev.title if rev else None,
+                canonical_url=article.canonical_url,
+                revisions=n or 0,
+                published_at=rev.published_at if rev else None,
+                first_seen_at=article.first_seen_at,
+                last_changed_at=article.last_changed_at,
+                last_checked_at=article.last_checked_at,
+                views=views,
+            )
+        )
+    return rows
+
+
+def article_history(session: Session, article: Article) -> dict[str, Any]:
+    """An article's revisions (with their changed fields) and captures (with the view count at each)."""
+    revisions = session.scalars(
+        select(Revision).where(Revision.article_id == article.id).order_by(Revision.number)
+    ).all()
+    captures = session.execute(
+        select(Capture, Revision.number)
+        .outerjoin(Revision, Revision.id == Capture.revision_id)
+        .where(Capture.article_id == article.id)
+        .order_by(Capture.fetched_at, Capture.id)
+    ).all()
+    first_fetch = {c.id: c.fetched_at for c, _ in captures}
+    return {
+        "article": article_summary(session, article),
+        "revisions": [
+            {
+                "number": r.number,
+                "captured_at": _iso(first_fetch.get(r.first_capture_id or -1) or r.created_at),
+                "changed_fields": list(r.changed_fields or []),
+                "trivial": r.trivial,
+                "content_hash": r.content_hash,
+                "title": r.title,
+                "modified_at": _iso(r.modified_at),
+            }
+            for r in revisions
+        ],
+        "captures": [
+            {
+                "id": c.id,
+                "fetched_at": _iso(c.fetched_at),
+                "outcome": c.outcome,
+                "http_status": c.http_status,
+                "views": c.views,
+                "revision": number,
+                "reason": c.reason,
+                "url": c.final_url or c.requested_url,
+            }
+            for c, number in captures
+        ],
+    }
+
+
+def article_summary(session: Session, article: Article) -> dict[str, Any]:
+    """Identity and status of an article (no revision content)."""
+    urls = session.scalars(select(ArticleUrl.url).where(ArticleUrl.article_id == article.id).order_by(ArticleUrl.id))
+    return {
+        "id": article.id,
+        "site": article.site,
+        "key": article.key,
+        "canonical_url": article.canonical_url,
+        "aliases": list(urls),
+        "category": article.category,
+        "status": article.status,
+        "first_seen_at": _iso(article.first_seen_at),
+        "last_checked_at": _iso(article.last_checked_at),
+        "last_changed_at": _iso(article.last_changed_at),
+        "next_check_at": _iso(article.next_check_at),
+    }
+
+
+def revision_dict(rev: Revision) -> dict[str, Any]:
+    """Every field of a revision, JSON-ready."""
+    return {
+        "number": rev.number,
+        "content_hash": rev.content_hash,
+        "title": rev.title,
+        "lead": rev.lead,
+        "body_text": rev.body_text,
+        "body_markdown": rev.body_markdown,
+        "author": rev.author,
+        "source": rev.source,
+        "published_at": _iso(rev.published_at),
+        "modified_at": _iso(rev.modified_at),
+        "category": rev.category,
+        "tags": list(rev.tags or []),
+        "images": list(rev.images or []),
+        "changed_fields": list(rev.changed_fields or []),
+        "trivial": rev.trivial,
+        "extractor_version": rev.extractor_version,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class CrawlState:
+    """What a crawl needs to know before it starts: which articles exist (to spot new ones while
+    paging listings), which are due for a revisit, and the validators for conditional GETs."""
+
+    known_keys: frozenset[str]
+    known_urls: frozenset[str]
+    due: tuple[tuple[int, str], ...]  # (article id, URL to fetch), most overdue first
+    validators: dict[str, tuple[str | None, str | None]]  # URL -> (etag, last_modified)
+    all_articles: tuple[tuple[int, str], ...]  # every non-redirected article and its URL
+    discovery_complete: bool  # a full discovery pass has finished before
+
+
+def crawl_state(session: Session, site: str, *, now: datetime, due_limit: int | None = None) -> CrawlState:
+    """The state a crawl of ``site`` starts from, read in one go."""
+    keys = frozenset(session.scalars(select(Article.key).where(Article.site == site)))
+    urls = frozenset(
+        session.scalars(select(ArticleUrl.url).join(Article).where(Article.site == site))
+    )
+    articles = session.execute(
+        select(Article.id, Article.canonical_url, Article.next_check_at)
+        .where(Article.site == site, Article.status != "redirected")
+        .order_by(Article.next_check_at.nulls_first(), Article.id)
+    ).all()
+    due = [(a.id, a.canonical_url) for a in articles if a.next_check_at is None or a.next_check_at <= now]
+    if due_limit is not None:
+        due = due[:due_limit]
+    # validators of each article's latest successful capture
+    latest = (
+        select(Capture.article_id, func.max(Capture.id).label("cid"))
+        .join(Article, Article.id == Capture.article_id)
+        .where(
+            Article.site == site,
+            Capture.outcome.in_(
+                [CaptureOutcome.NEW, CaptureOutcome.CHANGED, CaptureOutcome.UNCHANGED, CaptureOutcome.NOT_MODIFIED]
+            ),
+        )
+        .group_by(Capture.article_id)
+        .subquery()
+    )
+    validators: dict[str, tuple[str | None, str | None]] = {}
+    rows = session.execute(
+        select(Article.canonical_url, Capture.etag, Capture.last_modified)
+        .join(latest, latest.c.article_id == Article.id)
+        .join(Capture, and_(Capture.id == latest.c.cid))
+    )
+    for url, etag, last_modified in rows:
+        if etag or last_modified:
+            validators[url] = (etag, last_modified)
+    complete = session.scalar(
+        select(func.count())
+        .select_from(CrawlRun)
+        .where(CrawlRun.site == site, CrawlRun.status == "ok", CrawlRun.stats["discovery"].as_string() == "complete")
+    )
+    return CrawlState(
+        known_keys=keys,
+        known_urls=urls,
+        due=tuple(due),
+        validators=validators,
+        all_articles=tuple((a.id, a.canonical_url) for a in articles),
+        discovery_complete=bool(complete),
+    )

@@ -1,0 +1,129 @@
+"""Crawl runs: their records in ``crawl_runs``, and the crawl lock built on them.
+
+A run that is ``running`` holds the lock for its site. Another crawl of the same site may start only
+when that holder is dead: its process is gone (same host), or its heartbeat is older than
+``stale_after``. A taken-over run is marked ``interrupted``. Taking the lock is one ``BEGIN IMMEDIATE``
+transaction, so two crawls starting at the same moment cannot both get it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from errors import CrawlLocked, NotFound
+from storage.db import Archive
+from storage.models import CrawlRun, utcnow
+
+__all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "finish_run", "heartbeat", "start_run"]
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = timedelta(seconds=10)
+STALE_AFTER = timedelta(minutes=2)
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists on this host (zombies count as dead)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _holder_is_dead(run: CrawlRun, now: datetime, stale_after: timedelta) -> str | None:
+    """Why a running run no longer holds the lock, or None when it still does."""
+    if run.hostname == socket.gethostname() and run.pid is not None and not pid_alive(run.pid):
+        return f"its process {run.pid} is gone"
+    beat = run.heartbeat_at or run.started_at
+    if now - beat > stale_after:
+        return f"its heartbeat is {int((now - beat).total_seconds())} s old"
+    return None
+
+
+def start_run(
+    archive: Archive,
+    *,
+    site: str,
+    trigger: str = "manual",
+    options: dict[str, Any] | None = None,
+    pid: int | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    now: datetime | None = None,
+) -> int:
+    """Take the crawl lock for ``site`` and record a new running run; returns its id.
+
+    Raises :class:`CrawlLocked` when a live crawl of the site holds the lock.
+    """
+    now = now or utcnow()
+    with archive.write() as session:
+        for run in session.scalars(select(CrawlRun).where(CrawlRun.site == site, CrawlRun.status == "running")):
+            why = _holder_is_dead(run, now, stale_after)
+            if why is None:
+                raise CrawlLocked(
+                    f"another crawl of {site!r} is running (run {run.id}, pid {run.pid} on {run.hostname}, "
+                    f"started {run.started_at:%Y-%m-%d %H:%M:%S} UTC); not starting a second one"
+                )
+            log.warning("taking over the crawl lock of run %s: %s", run.id, why)
+            run.status = "interrupted"
+            run.finished_at = now
+            run.error = f"lock taken over by a later crawl: {why}"
+        run = CrawlRun(
+            site=site,
+            trigger=trigger,
+            status="running",
+            started_at=now,
+            heartbeat_at=now,
+            pid=pid if pid is not None else os.getpid(),
+            hostname=socket.gethostname(),
+            options=options or {},
+            stats={},
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def heartbeat(archive: Archive, run_id: int, stats: dict[str, Any] | None = None) -> None:
+    """Refresh the lock's heartbeat (and the run's running stats)."""
+    with archive.write() as session:
+        run = session.get(CrawlRun, run_id)
+        if run is None:
+            raise NotFound(f"no crawl run {run_id}")
+        run.heartbeat_at = utcnow()
+        if stats is not None:
+            run.stats = dict(stats)
+
+
+def finish_run(
+    archive: Archive,
+    run_id: int,
+    *,
+    status: str,
+    stats: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    """Mark a run ok / failed / interrupted with its final stats; this releases the lock."""
+    with archive.write() as session:
+        run = session.get(CrawlRun, run_id)
+        if run is None:
+            raise NotFound(f"no crawl run {run_id}")
+        run.status = status
+        run.finished_at = utcnow()
+        run.heartbeat_at = run.finished_at
+        if stats is not None:
+            run.stats = dict(stats)
+        if error is not None:
+            run.error = error
