@@ -1,0 +1,590 @@
+"""The replica (replica/): a local copy of the magazine site that tests, demo and benchmarks crawl.
+
+Real HTTP against a started Replica with urllib, read as a specification of what the replica promises:
+deterministic content, three themes, listings, robots/sitemap/RSS, a view counter, conditional GET,
+edits, deletes, redirects, moves, misbehaviour on demand, a request log and an HTTP control API.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unicodedata
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections import Counter
+from html import escape
+from pathlib import Path
+
+import pytest
+
+import replica
+from errors import ConfigError
+from replica import Article, Replica, serve
+from replica.content import CATEGORIES, generate_articles, slugify
+from replica.themes import format_thousands, get_theme
+
+UA = "xdd-archive-tests/1.0 (+https://example.invalid)"
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None  # let 301 surface as the response
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def fetch(url: str, *, headers: dict[str, str] | None = None, method: str = "GET", data: bytes | None = None):
+    """(status, headers, body) of one request; redirects are not followed; HTTP errors are returned."""
+    req = urllib.request.Request(url, headers={"User-Agent": UA, **(headers or {})}, method=method, data=data)
+    try:
+        with _opener.open(req, timeout=10) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def text(url: str, **kwargs) -> str:
+    status, _, body = fetch(url, **kwargs)
+    assert status == 200, (status, url)
+    return body.decode("utf-8")
+
+
+def control(site: Replica, method: str, path: str, payload: object | None = None, raw: bytes | None = None):
+    data = raw if raw is not None else (json.dumps(payload).encode() if payload is not None else None)
+    status, _, body = fetch(
+        site.base_url + "/_control/" + path,
+        method=method,
+        data=data,
+        headers={"Content-Type": "application/json"},
+    )
+    return status, json.loads(body)
+
+
+def views_on(html: str) -> int:
+    m = re.search(r"Lượt xem: ([\d.]+)|([\d.]+) lượt xem", html)
+    assert m, "no view counter on the page"
+    return int((m.group(1) or m.group(2)).replace(".", ""))
+
+
+def article_links(html: str, site: Replica) -> list[str]:
+    paths = {site.article_path(i) for i in site.ids}
+    return [h for h in re.findall(r'href="([^"]+)"', html) if h in paths]
+
+
+@pytest.fixture
+def site():
+    with Replica(articles=40, seed=3, theme="old") as r:
+        yield r
+
+
+def visible(site: Replica, *, show_views: bool = True, author: bool = True) -> Article:
+    """A live article that shows a view counter (and has an author, if asked)."""
+    for i in site.ids:
+        a = site.articles[i]
+        if a.show_views == show_views and (a.author is not None) == author:
+            return a
+    raise AssertionError("no such article")
+
+
+# -- content --------------------------------------------------------------------------------------
+
+
+def test_same_seed_same_articles_other_seed_other_articles():
+    def fingerprint(arts):
+        return [(a.id, a.title, a.slug, a.category, a.lead, a.body, a.author, a.published_at, a.views) for a in arts]
+
+    assert fingerprint(generate_articles(50, 7)) == fingerprint(generate_articles(50, 7))
+    assert fingerprint(generate_articles(50, 7)) != fingerprint(generate_articles(50, 8))
+
+
+def test_generated_articles_look_like_the_magazine():
+    arts = generate_articles(400, 1)
+    ids = [a.id for a in arts]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert [a.published_at for a in arts] == sorted(a.published_at for a in arts)
+    assert 5_500 <= ids[0] <= 7_000 and 21_000 <= ids[-1] <= 22_500
+    assert arts[0].published_at.year == 2013 and arts[-1].published_at.year == 2024
+    assert all(a.published_at.utcoffset().total_seconds() == 7 * 3600 for a in arts)
+    assert len({a.title for a in arts}) == 400 and len({a.slug for a in arts}) == 400
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", a.slug) for a in arts)
+    counts = Counter(a.category for a in arts)
+    assert set(counts) == set(CATEGORIES) and max(counts.values()) - min(counts.values()) <= 1
+    no_author = sum(a.author is None for a in arts)
+    assert 0.06 * 400 <= no_author <= 0.2 * 400
+    assert any(a.author and a.author.startswith(("TS.", "PGS.TS.", "ThS.")) for a in arts)
+    assert any(a.source == "http://www.xaydungdang.org.vn" for a in arts)
+    assert 0.04 * 400 <= sum(not a.show_views for a in arts) <= 0.17 * 400
+    for a in arts:
+        assert 4 <= len(a.paragraphs) <= 10 and 1 <= len(a.headings) <= 3 and len(a.images) <= 2
+        assert 2 <= len(a.tags) <= 4 and a.lead
+    new = generate_articles(20, 1, theme="new")
+    assert all(2025 <= a.published_at.year <= 2026 for a in new)
+    assert all(a.paragraphs[0].startswith("XDĐ - ") for a in new)
+    portal = generate_articles(200, 1, theme="portal")
+    assert any("{image id =" in b for a in portal for b in a.body)
+
+
+def test_slugs_are_ascii_without_diacritics():
+    slug = slugify("Đổi mới công tác cán bộ: Nghị quyết số 26-NQ/TW")
+    assert slug == "doi-moi-cong-tac-can-bo-nghi-quyet-so-26-nq-tw"
+    assert slugify("Hoà hợp, HÒA HỢP") == "hoa-hop-hoa-hop"
+
+
+def test_view_counts_use_dots_for_thousands():
+    assert format_thousands(999) == "999"
+    assert format_thousands(1091) == "1.091"
+    assert format_thousands(1_234_567) == "1.234.567"
+    assert get_theme("old").views_text(1_234_567) == "Lượt xem: 1.234.567"
+    assert get_theme("new").views_text(1091) == "1.091 lượt xem"
+
+
+def test_public_api():
+    assert set(replica.__all__) >= {"Replica", "serve", "Article"}
+    assert all(hasattr(replica, name) for name in replica.__all__)
+    assert callable(serve)
+    with pytest.raises(ConfigError):
+        Replica(theme="blue")
+    with pytest.raises(ConfigError):
+        Replica(per_page=0)
+
+
+# -- themes ---------------------------------------------------------------------------------------
+
+DATE_PATTERNS = {
+    "old": r"(Thứ (hai|ba|tư|năm|sáu|bảy)|Chủ nhật), \d\d/\d\d/\d{4} - \d\d:\d\d",
+    "new": r"\d\d/\d\d/\d{4} \| \d\d:\d\d",
+    "portal": r"\d\d/\d\d/\d{4} (0\d|1[0-2]):\d\d (SA|CH)",
+}
+
+
+@pytest.mark.parametrize("theme", ["old", "new", "portal"])
+def test_each_theme_renders_an_article_page(theme):
+    with Replica(articles=24, seed=5, theme=theme) as site:
+        art = next(
+            site.articles[i] for i in site.ids if site.articles[i].author and site.articles[i].show_views
+        )
+        status, headers, body = fetch(site.article_url(art.id))
+        page = body.decode("utf-8")
+        assert status == 200
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert int(headers["Content-Length"]) == len(body)
+        assert '<meta charset="utf-8">' in page
+        assert escape(art.title) in page and escape(art.lead) in page
+        assert escape(art.author_line) in page
+        assert re.search(DATE_PATTERNS[theme], page)
+        assert views_on(page) == art.views
+        assert "Thống kê truy cập" in page and "Đang online" in page and "In trang" in page
+        for paragraph in art.paragraphs:
+            assert escape(paragraph) in page
+        if theme == "new":
+            assert re.search(r'property="article:published_time" content="[\d-]+T[\d:]+\+07:00"', page)
+        else:
+            assert "article:published_time" not in page
+        if theme == "portal":
+            assert "_divArticleDescription" in page
+            assert any(s in page for s in ("Thiết thực lập thành tích",))
+
+
+def test_themes_are_different_markup():
+    pages = {}
+    for theme in ("old", "new", "portal"):
+        with Replica(articles=8, seed=2, theme=theme) as site:
+            pages[theme] = text(site.article_url(site.ids[0]))
+    assert "<h1" in pages["old"] and "<article" in pages["new"] and "ArticleTitle" in pages["portal"]
+    assert "<article" not in pages["old"] and "<article" not in pages["portal"]
+
+
+def test_article_without_author_or_counter_shows_neither(site):
+    art = visible(site, author=False)
+    page = text(site.article_url(art.id))
+    assert 'text-align: right;"><strong>' not in page
+    hidden = visible(site, show_views=False)
+    assert "Lượt xem" not in text(site.article_url(hidden.id))
+
+
+# -- listings, robots, sitemap, feed ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("theme", ["old", "new", "portal"])
+def test_listings_paginate_and_link_every_article_once(theme):
+    with Replica(articles=45, seed=4, theme=theme, per_page=4) as site:
+        seen: list[str] = []
+        for category in CATEGORIES:
+            url = f"{site.base_url}/{category}"
+            pages = 0
+            while url:
+                page = text(url)
+                pages += 1
+                links = article_links(page, site)
+                assert 0 < len(links) <= 4
+                seen.extend(links)
+                nxt = re.search(r'<a [^>]*href="([^"]+)"[^>]*rel="next"[^>]*>Trang sau<', page)
+                url = site.base_url + nxt.group(1).replace("&amp;", "&") if nxt else None
+            assert pages == -(-len(site.listed_ids(category)) // 4)
+        assert sorted(seen) == sorted(site.article_path(i) for i in site.ids)
+        home = text(site.base_url + "/")
+        assert article_links(home, site) == [site.article_path(i) for i in site.listed_ids()[:10]]
+        assert all(f'href="/{c}"' in home for c in CATEGORIES)
+        assert fetch(f"{site.base_url}/{CATEGORIES[0]}?page=99")[0] == 404
+
+
+def test_robots_sitemap_and_rss(site):
+    robots = text(site.base_url + "/robots.txt")
+    assert "Disallow: /_control/" in robots and "Disallow: /tim-kiem" in robots
+    assert f"Sitemap: {site.base_url}/sitemap.xml" in robots
+
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.fromstring(fetch(site.base_url + "/sitemap.xml")[2])
+    locs = [u.findtext("s:loc", namespaces=ns) for u in root.findall("s:url", ns)]
+    assert sorted(locs) == sorted(site.base_url + site.article_path(i) for i in site.ids)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", u.findtext("s:lastmod", namespaces=ns))
+               for u in root.findall("s:url", ns))
+
+    status, headers, body = fetch(site.base_url + "/rss")
+    assert status == 200 and headers["Content-Type"].startswith("application/rss+xml")
+    channel = ET.fromstring(body).find("channel")
+    items = channel.findall("item")
+    assert len(items) == 20
+    newest = site.articles[site.listed_ids()[0]]
+    assert items[0].findtext("title") == newest.title
+    assert items[0].findtext("link") == site.article_url(newest.id)
+    assert items[0].findtext("pubDate").endswith("+0700")
+
+
+# -- view counter and conditional GET ------------------------------------------------------------
+
+
+def test_view_counter_ticks_on_every_200(site):
+    art = visible(site)
+    url = site.article_url(art.id)
+    first = views_on(text(url))
+    second = views_on(text(url))
+    assert second == first + 1 and site.articles[art.id].views == second
+
+
+def test_etag_and_last_modified_give_304_without_counting_a_view(site):
+    art = visible(site)
+    url = site.article_url(art.id)
+    status, headers, _ = fetch(url)
+    etag, last_modified = headers["ETag"], headers["Last-Modified"]
+    assert etag.startswith('W/"') and last_modified.endswith("GMT")
+    views = site.articles[art.id].views
+    status, headers304, body = fetch(url, headers={"If-None-Match": etag})
+    assert (status, body) == (304, b"") and headers304["ETag"] == etag
+    assert fetch(url, headers={"If-Modified-Since": last_modified})[0] == 304
+    assert fetch(url, headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"})[0] == 200
+    assert fetch(url, headers={"If-None-Match": 'W/"other"'})[0] == 200
+    assert site.articles[art.id].views == views + 2
+    home_headers = fetch(site.base_url + "/")[1]
+    assert "ETag" not in home_headers and "Last-Modified" not in home_headers
+
+
+def test_edit_changes_content_version_and_validators(site):
+    art = visible(site)
+    url = site.article_url(art.id)
+    _, before, _ = fetch(url)
+    word = art.paragraphs[0].split()[0]
+    site.edit(art.id, title="Tiêu đề đã sửa", replace={word: "ĐÃ SỬA"})
+    assert art.version == 2
+    status, after, body = fetch(url, headers={"If-None-Match": before["ETag"]})
+    page = body.decode()
+    assert status == 200 and after["ETag"] != before["ETag"]
+    assert "Tiêu đề đã sửa" in page and "ĐÃ SỬA" in page
+    assert fetch(url, headers={"If-Modified-Since": before["Last-Modified"]})[0] == 200
+    site.edit(art.id, body="Đoạn một.\n\n## Mục mới\n\nĐoạn hai.", author="")
+    assert art.version == 3 and art.paragraphs == ["Đoạn một.", "Đoạn hai."] and art.headings == ["Mục mới"]
+    assert art.author is None
+    site.edit(art.id, replace={"không có chuỗi này": "x"})
+    assert art.version == 3  # nothing changed, nothing bumped
+
+
+def test_nfd_serves_the_same_text_decomposed(site):
+    art = visible(site)
+    url = site.article_url(art.id)
+    _, before, body = fetch(url)
+    assert unicodedata.normalize("NFC", art.title).encode() in body
+    site.edit(art.id, unicode_form="NFD")
+    status, after, body = fetch(url)
+    assert art.version == 1 and after["ETag"] != before["ETag"]
+    nfd_title = escape(unicodedata.normalize("NFD", art.title)).encode()
+    assert nfd_title in body and escape(art.title).encode() not in body
+    assert escape(art.title) in unicodedata.normalize("NFC", body.decode())
+
+
+# -- deletes, redirects, moves ----------------------------------------------------------------------
+
+
+def test_delete_answers_404_or_410_and_restore_brings_it_back(site):
+    a, b = site.ids[3], site.ids[4]
+    site.delete(a)
+    site.delete(b, status=410)
+    status, _, body = fetch(site.article_url(a))
+    assert status == 404 and "Không tìm thấy trang" in body.decode()
+    assert fetch(site.article_url(b))[0] == 410
+    assert a not in site.listed_ids()
+    assert site.article_path(a) not in text(site.base_url + "/sitemap.xml")
+    site.restore(a)
+    assert fetch(site.article_url(a))[0] == 200 and a in site.listed_ids()
+    assert fetch(site.base_url + "/khong-co-trang-nay")[0] == 404
+    with pytest.raises(ConfigError):
+        site.delete(a, status=500)
+
+
+def test_redirect_answers_301(site):
+    a = site.ids[5]
+    site.redirect(a, to="/")
+    status, headers, _ = fetch(site.article_url(a))
+    assert status == 301 and headers["Location"] == site.base_url + "/"
+    site.redirect(a, to=site.article_path(site.ids[6]))
+    assert fetch(site.article_url(a))[1]["Location"] == site.article_url(site.ids[6])
+
+
+def test_move_puts_the_article_at_a_new_style_url(site):
+    a = site.listed_ids(CATEGORIES[0])[0]
+    old_url = site.article_url(a)
+    new_path = site.move(a)
+    assert new_path == f"/{site.articles[a].category}/{site.articles[a].slug}.html"
+    status, headers, _ = fetch(old_url)
+    assert status == 301 and headers["Location"] == site.base_url + new_path
+    assert fetch(site.base_url + new_path)[0] == 200
+    assert site.article_url(a) == site.base_url + new_path
+    listing = text(f"{site.base_url}/{CATEGORIES[0]}")
+    assert new_path in article_links(listing, site) and old_url.split(str(site.port))[1] not in listing
+    assert site.base_url + new_path in text(site.base_url + "/sitemap.xml")
+
+
+def test_new_article_is_on_top(site):
+    art = site.add_article(title="Bài mới: đổi mới sinh hoạt chi bộ năm 2026", category="nhip-cau-ban-doc")
+    assert art.id == max(site.ids) and art.slug == "bai-moi-doi-moi-sinh-hoat-chi-bo-nam-2026"
+    assert site.listed_ids()[0] == art.id and site.listed_ids("nhip-cau-ban-doc")[0] == art.id
+    assert article_links(text(site.base_url + "/"), site)[0] == site.article_path(art.id)
+    assert escape(art.title) in text(site.article_url(art.id))
+    with pytest.raises(ConfigError):
+        site.add_article(category="the-thao")
+
+
+# -- misbehaviour --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode,status", [("500", 500), ("503", 503), ("429", 429)])
+def test_error_misbehaviours(site, mode, status):
+    url = site.article_url(site.ids[0])
+    site.misbehave(mode, times=2)
+    first, headers, _ = fetch(url)
+    assert first == status and fetch(url)[0] == status
+    if mode != "500":
+        assert headers["Retry-After"] == "1"
+    assert fetch(url)[0] == 200  # times=2 used up
+
+
+def test_maintenance_page_is_served_with_200(site):
+    site.misbehave("maintenance")
+    status, _, body = fetch(site.article_url(site.ids[0]))
+    page = body.decode()
+    assert status == 200 and "Hệ thống đang bảo trì, vui lòng quay lại sau" in page
+    assert "Lượt xem" not in page and "Thống kê truy cập" in page
+
+
+def test_wrong_charset_declares_windows_1252_for_utf8_bytes(site):
+    art = visible(site)
+    site.misbehave("wrong-charset", article_id=art.id)
+    status, headers, body = fetch(site.article_url(art.id))
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=windows-1252"
+    assert b"<meta charset" not in body and escape(art.title).encode("utf-8") in body
+
+
+def test_reset_closes_the_connection_without_a_response(site):
+    site.misbehave("reset")
+    with pytest.raises((ConnectionError, http.client.HTTPException, urllib.error.URLError)):
+        fetch(site.article_url(site.ids[0]))
+    assert site.requests[-1].status == 0 and site.requests[-1].misbehaviour == "reset"
+    assert fetch(site.article_url(site.ids[0]))[0] == 200
+
+
+def test_truncate_sends_fewer_bytes_than_content_length(site):
+    site.misbehave("truncate")
+    conn = http.client.HTTPConnection(site.host, site.port, timeout=10)
+    conn.request("GET", site.article_path(site.ids[0]))
+    resp = conn.getresponse()
+    assert resp.status == 200 and int(resp.headers["Content-Length"]) > 1000
+    with pytest.raises(http.client.IncompleteRead) as info:
+        resp.read()
+    assert 0 < len(info.value.partial) < int(resp.headers["Content-Length"])
+    conn.close()
+
+
+def test_slow_answers_after_three_seconds(site):
+    site.misbehave("slow", article_id=site.ids[1])
+    started = time.monotonic()
+    assert fetch(site.article_url(site.ids[0]))[0] == 200  # another article: not slowed
+    assert time.monotonic() - started < 1
+    started = time.monotonic()
+    assert fetch(site.article_url(site.ids[1]))[0] == 200
+    assert time.monotonic() - started >= Replica.SLOW_SECONDS - 0.05
+
+
+def test_misbehaviour_scope_and_duration(site):
+    a, b = site.ids[0], site.ids[1]
+    site.misbehave("500", article_id=a, times=None)
+    for _ in range(3):
+        assert fetch(site.article_url(a))[0] == 500
+    assert fetch(site.article_url(b))[0] == 200
+    assert fetch(site.base_url + "/robots.txt")[0] == 200
+    site.clear_misbehaviour()
+    assert fetch(site.article_url(a))[0] == 200
+    site.misbehave("503")  # site-wide: any path but /_control/
+    assert fetch(site.base_url + "/robots.txt")[0] == 503
+    assert control(site, "GET", "status")[0] == 200
+    with pytest.raises(ConfigError):
+        site.misbehave("teapot")
+    with pytest.raises(ConfigError):
+        site.misbehave("500", article_id=1)
+
+
+# -- request log, control API, twin host, keep-alive ----------------------------------------------------------
+
+
+def test_request_log_records_every_site_request_but_not_control(site):
+    art = site.ids[2]
+    fetch(site.base_url + "/")
+    fetch(site.article_url(art))
+    fetch(site.article_url(art), headers={"If-None-Match": fetch(site.article_url(art))[1]["ETag"]})
+    control(site, "GET", "articles")
+    fetch(site.base_url + "/robots.txt")
+    log = site.requests
+    assert [r.status for r in log] == [200, 200, 200, 304, 200]
+    assert site.paths() == ["/", *[site.article_path(art)] * 3, "/robots.txt"]
+    assert all(r.user_agent == UA and r.method == "GET" for r in log)
+    assert log[3].headers["If-None-Match"].startswith('W/"')
+    assert site.article_hits(art) == 3
+    site.clear_requests()
+    assert site.requests == []
+
+
+def test_control_api_round_trip(site):
+    status, listing = control(site, "GET", "articles")
+    assert status == 200 and len(listing) == len(site.ids)
+    status, made = control(site, "POST", "articles", {"title": "Bài viết qua API", "category": "ly-luan-thuc-tien"})
+    assert status == 201 and made["url"] == site.article_url(made["id"])
+    assert "Bài viết qua API" in text(made["url"])
+    status, edited = control(site, "POST", f"articles/{made['id']}/edit", {"replace": {"qua API": "đã sửa"}})
+    assert status == 200 and edited["version"] == 2 and edited["title"] == "Bài viết đã sửa"
+    assert control(site, "POST", f"articles/{made['id']}/delete", {"status": 410})[0] == 200
+    assert fetch(made["url"])[0] == 410
+    assert control(site, "POST", f"articles/{made['id']}/restore")[0] == 200
+    status, moved = control(site, "POST", f"articles/{made['id']}/move")
+    assert status == 200 and moved["path"].endswith(".html")
+    assert control(site, "POST", f"articles/{made['id']}/redirect", {"to": "/"})[0] == 200
+    assert control(site, "POST", "misbehave", {"mode": "500", "times": 1}) == (200, {"ok": True})
+    assert fetch(site.base_url + "/")[0] == 500
+    assert control(site, "POST", "clear-misbehaviour")[0] == 200
+    status, log = control(site, "GET", "requests")
+    assert status == 200 and all(not r["path"].startswith("/_control") for r in log) and len(log) == 3
+    assert control(site, "POST", "requests/clear")[0] == 200 and site.requests == []
+    assert control(site, "POST", "articles", raw=b"{not json")[0] == 400
+    assert control(site, "POST", "articles/999999/edit", {"title": "x"})[0] == 404
+    assert control(site, "POST", "misbehave", {"mode": "teapot"})[0] == 400
+    assert control(site, "POST", f"articles/{made['id']}/edit", {"colour": "red"})[0] == 400
+
+
+def test_localhost_twin_serves_the_same_site(site):
+    a = site.ids[0]
+    twin = site.article_url(a, host="localhost")
+    assert twin.startswith(f"http://localhost:{site.port}/")
+    assert escape(site.articles[a].title) in text(twin)
+    site.move(a)
+    status, headers, _ = fetch(site.base_url.replace("127.0.0.1", "localhost") + site.articles[a].original_path("old"))
+    assert status == 301 and headers["Location"].startswith(f"http://localhost:{site.port}/")
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(site):
+    conn = http.client.HTTPConnection(site.host, site.port, timeout=10)
+    etag = None
+    for path in ["/", site.article_path(site.ids[0]), "/robots.txt", site.article_path(site.ids[0])]:
+        conn.request("GET", path, headers={"If-None-Match": etag} if etag and path != "/" else {})
+        resp = conn.getresponse()
+        resp.read()
+        etag = resp.headers.get("ETag") or etag
+        assert resp.status in (200, 304) and not resp.will_close
+    assert resp.status == 304
+    conn.close()
+
+
+def test_concurrent_requests_and_edits_are_consistent(site):
+    art = visible(site)
+    start_views = art.views
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            for _ in range(10):
+                assert fetch(site.article_url(art.id))[0] == 200
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for n in range(10):
+        site.edit(art.id, lead=f"Sapo phiên bản {n}")
+    for t in threads:
+        t.join()
+    assert not errors and art.views == start_views + 60 and art.version == 11
+
+
+def test_five_thousand_articles_are_fast():
+    started = time.monotonic()
+    with Replica(articles=5000, seed=1) as big:
+        assert time.monotonic() - started < 5
+        last = -(-len(big.listed_ids(CATEGORIES[0])) // big.per_page)
+        started = time.monotonic()
+        assert len(article_links(text(f"{big.base_url}/{CATEGORIES[0]}?page={last}"), big)) > 0
+        for i in big.ids[:50]:
+            assert fetch(big.article_url(i))[0] == 200
+        assert ET.fromstring(fetch(big.base_url + "/sitemap.xml")[2]) is not None
+        assert time.monotonic() - started < 5
+
+
+def test_stop_and_start_again_on_the_same_port():
+    site = Replica(articles=5).start()
+    url = site.article_url(site.ids[0])
+    site.stop()
+    with pytest.raises((ConnectionError, urllib.error.URLError)):
+        fetch(url)
+    site.start()
+    try:
+        assert fetch(url)[0] == 200
+    finally:
+        site.stop()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_serve_prints_its_url_and_stops_cleanly(sig):
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from replica import serve; serve(12, port=0, theme='portal')"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = child.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        assert fetch(url + "/robots.txt")[0] == 200
+        child.send_signal(sig)
+        assert child.wait(timeout=10) == 0
+    finally:
+        child.kill()
+        child.communicate()
