@@ -244,13 +244,46 @@ def _add_aliases(session: Session, article: Article, urls: Sequence[str], now: d
 
 
 def _merge(session: Session, keep: Article, absorbed: Article) -> None:
-    """``absorbed`` turned out to be ``keep`` reached by another URL (a redirect joined them): its
-    aliases move to ``keep``; it stays, with its own history, as a ``redirected`` stub pointing there."""
-    log.info("article %s is article %s under another URL; merging", absorbed.id, keep.id)
+    """``absorbed`` turned out to be ``keep`` reached by another URL (a redirect joined them, typically
+    after the new URL was found in a listing before the old one was revisited). Fold it into ``keep``:
+    its aliases and captures move over; each of its revisions either is ``keep``'s current content
+    (and is dropped, its captures pointing at ``keep``'s revision) or is appended as a new revision.
+    The absorbed article row is then deleted: one article, however many URLs reach it."""
+    log.info("article %s is article %s under another URL; merging it in", absorbed.id, keep.id)
+    session.flush()
     session.execute(update(ArticleUrl).where(ArticleUrl.article_id == absorbed.id).values(article_id=keep.id))
-    absorbed.status = "redirected"
-    absorbed.redirect_article_id = keep.id
-    absorbed.next_check_at = None
+    session.execute(update(Capture).where(Capture.article_id == absorbed.id).values(article_id=keep.id))
+    session.execute(
+        update(Article).where(Article.redirect_article_id == absorbed.id).values(redirect_article_id=keep.id)
+    )
+    absorbed.current_revision_id = None
+    absorbed.current_revision = None
+    session.flush()
+    current = keep.current_revision
+    highest = session.scalar(select(func.max(Revision.number)).where(Revision.article_id == keep.id)) or 0
+    theirs = session.scalars(
+        select(Revision).where(Revision.article_id == absorbed.id).order_by(Revision.number)
+    ).all()
+    for rev in theirs:
+        if current is not None and rev.content_hash == current.content_hash:
+            session.execute(update(Capture).where(Capture.revision_id == rev.id).values(revision_id=current.id))
+            session.delete(rev)
+            continue
+        if current is not None:
+            before, after = Content.of_revision(current).hashed_fields(), Content.of_revision(rev).hashed_fields()
+            rev.changed_fields = changed_fields(before, after)
+            rev.trivial = is_trivial_change(before, after)
+        highest += 1
+        rev.article_id = keep.id
+        rev.number = highest
+        current = rev
+    session.flush()
+    if current is not None and current is not keep.current_revision:
+        keep.current_revision = current
+        keep.current_revision_id = current.id
+    keep.first_seen_at = min(keep.first_seen_at, absorbed.first_seen_at)
+    session.delete(absorbed)
+    session.flush()
 
 
 # -- the rules -------------------------------------------------------------------------------------

@@ -181,13 +181,30 @@ def test_aliases_and_keys_keep_one_article(archive):
 def test_redirect_merges_an_article_first_found_under_its_new_url(archive):
     capture(archive, content())
     new_url = "http://127.0.0.1:8000/ly-luan-thuc-tien/bai-viet.html"
+    # the new URL is found in a listing first and looks like a new article...
     capture(archive, content(), url=new_url, keys=("/ly-luan-thuc-tien/bai-viet.html",), at=T0 + timedelta(hours=1))
-    capture(archive, content(), url=new_url, urls=[URL, new_url], keys=("12001", "/ly-luan-thuc-tien/bai-viet.html"),
-            at=T0 + timedelta(hours=2))
+    assert count(archive, Article) == 2
+    # ...until the old URL answers with a redirect to it: the two are one article again
+    r = capture(archive, content(), url=new_url, urls=[URL, new_url],
+                keys=("12001", "/ly-luan-thuc-tien/bai-viet.html"), at=T0 + timedelta(hours=2))
+    assert (r.outcome, r.article_id) == ("unchanged", 1)
     with archive.read() as s:
-        statuses = dict(s.execute(select(Article.id, Article.status)).all())
-        assert statuses == {1: "live", 2: "redirected"}
+        assert s.execute(select(Article.id, Article.status)).all() == [(1, "live")]
         assert set(s.scalars(select(ArticleUrl.article_id))) == {1}
+        assert s.scalars(select(Revision.number)).all() == [1]
+        assert set(s.scalars(select(Capture.article_id))) == {1}
+
+
+def test_merge_keeps_a_different_version_as_a_new_revision(archive):
+    capture(archive, content())
+    new_url = "http://127.0.0.1:8000/ly-luan-thuc-tien/bai-viet.html"
+    moved = content(body_text="XDĐ - " + BODY)
+    capture(archive, moved, url=new_url, keys=("/ly-luan-thuc-tien/bai-viet.html",), at=T0 + timedelta(hours=1))
+    r = capture(archive, moved, url=new_url, urls=[URL, new_url],
+                keys=("12001", "/ly-luan-thuc-tien/bai-viet.html"), at=T0 + timedelta(hours=2))
+    assert (r.outcome, r.article_id, r.revision_number) == ("unchanged", 1, 2)
+    with archive.read() as s:
+        assert s.execute(select(Revision.number, Revision.changed_fields)).all() == [(1, []), (2, ["body"])]
 
 
 def test_revisit_interval_grows_with_age_and_tightens_after_change(archive):

@@ -35,10 +35,12 @@ log = logging.getLogger(__name__)
 ARTICLE_STATUSES = [301, 302, 303, 307, 308, 304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
 MAX_REDIRECTS = 5
 
-# Request priorities: find new articles first, then fetch them, then revisit, then page deeper.
+# Request priorities: entry listings first; then known articles (so that a known URL that now
+# redirects joins its new URL to the article before that URL, found in a listing, looks new); then
+# new articles; then deeper listing pages.
 PRIORITY_ENTRY = 30
-PRIORITY_NEW_ARTICLE = 20
-PRIORITY_REVISIT = 10
+PRIORITY_REVISIT = 20
+PRIORITY_NEW_ARTICLE = 10
 PRIORITY_DEEP_LISTING = 5
 
 _PAGE_NUMBER = (
