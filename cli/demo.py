@@ -67,8 +67,10 @@ def demo_command(articles: int, db_path: str, as_json: bool) -> None:
         first = run_cli_crawl(db, site.base_url, full=False)
         say(f"[bold]2.[/bold] First crawl: {_summary(first)}")
 
+        # the newest article that shows a view counter is edited, the next newest is deleted
         ids = site.ids
-        edited, deleted = ids[-1], ids[-2]
+        edited = next(i for i in reversed(ids) if site.article(i).show_views)
+        deleted = next(i for i in reversed(ids) if i != edited)
         paragraph = site.article(edited).paragraphs[0]
         words = paragraph.split()
         old_words = " ".join(words[2:5])
@@ -92,7 +94,7 @@ def demo_command(articles: int, db_path: str, as_json: bool) -> None:
         print_json(result)
         return
     latest = changed["revisions"][-1]
-    console.print(f"\n[bold]What changed[/bold]")
+    console.print("\n[bold]What changed[/bold]")
     console.print(f"  article {changed['article']['id']} \"{latest['title']}\"")
     console.print(f"    revision {latest['number']}: changed fields {latest['changed_fields']}")
     views = [c["views"] for c in changed["captures"] if c["views"] is not None]

@@ -23,7 +23,7 @@ USER_AGENT = f"xdd-archive/{_VERSION} (+https://github.com/xdd-archive/xdd-archi
 # -- politeness -------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0  # one request a second...
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # each wait is 0.5x to 1.5x the delay, so requests do not tick like a clock
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # ...and at most two at once per host
 AUTOTHROTTLE_ENABLED = True  # back off further when the site slows down
