@@ -555,6 +555,7 @@ class Replica:
         tags: list[str] | None = None,
         replace: dict[str, str] | None = None,
         unicode_form: str | None = None,
+        touch_modified: bool = True,
     ) -> Article:
         """Edit an article's content, or change how its text is encoded.
 
@@ -564,6 +565,8 @@ class Replica:
         ``version`` and ``modified_at`` (so the ETag and Last-Modified change); one that changes nothing
         changes nothing. ``unicode_form="NFD"`` serves the same text decomposed: the bytes, ETag and
         Last-Modified change but ``version`` does not, as it is no content change.
+        ``touch_modified=False`` makes a silent edit: the content (and ETag) change, but ``modified_at``
+        (``article:modified_time``, Last-Modified) stays as it was.
         """
         if unicode_form is not None and unicode_form not in ("NFC", "NFD"):
             raise ConfigError(f"unicode_form must be 'NFC' or 'NFD', not {unicode_form!r}")
@@ -595,7 +598,8 @@ class Replica:
                 art.unicode_form = unicode_form
                 touched = True
             if touched:
-                art.modified_at = self._next_modified(art)
+                if touch_modified:
+                    art.modified_at = self._next_modified(art)
                 self._changed()
             return art
 
