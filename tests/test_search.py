@@ -227,19 +227,23 @@ def test_a_batch_migration_of_revisions_keeps_search_working(tmp_path, monkeypat
         return repairs[-1]
 
     monkeypatch.setattr(storage.search, "ensure_index", spy)
-    cfg = storage.db._alembic_config(archive.url)
     real_versions = Path(storage.db.__file__).parent / "migrations" / "versions"
-    cfg.set_main_option("path_separator", "os")
-    cfg.set_main_option("version_locations", os.pathsep.join([str(real_versions), str(versions)]))
-    with archive.engine.connect() as conn:
-        # SQLite cannot drop a table other tables refer to with foreign keys on; the pragma only works
-        # outside a transaction (see the report: storage.db.upgrade() would need the same for this)
-        conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
-        with conn.begin():
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
-            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
-        conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
+    real_config = storage.db._alembic_config
+
+    def config_with_test_versions(url):
+        cfg = real_config(url)
+        cfg.set_main_option("path_separator", "os")
+        cfg.set_main_option("version_locations", os.pathsep.join([str(real_versions), str(versions)]))
+        return cfg
+
+    monkeypatch.setattr(storage.db, "_alembic_config", config_with_test_versions)
+    storage.db.head_revision.cache_clear()
+    try:
+        # the archive's own upgrade path: foreign keys off for the copy-and-drop, checked afterwards
+        storage.db.upgrade(archive)
+    finally:
+        monkeypatch.undo()
+        storage.db.head_revision.cache_clear()
     assert repairs == [True]  # the triggers were gone and came back
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9001",)]
