@@ -290,8 +290,16 @@ def _merge(session: Session, keep: Article, absorbed: Article) -> None:
 
 
 def _reference_time(article: Article, content: Content | None) -> datetime | None:
-    """The moment an article's age counts from: the later of publication and last change."""
-    candidates = [t for t in (content.published_at if content else None, article.last_changed_at) if t]
+    """The moment an article's age counts from: the later of publication and last change.
+
+    Without fresh content (a 304), publication is the current revision's: else an old article
+    would count its age from when we first saw it, and be revisited as if it were new.
+    """
+    if content is not None:
+        published = content.published_at
+    else:
+        published = article.current_revision.published_at if article.current_revision is not None else None
+    candidates = [t for t in (published, article.last_changed_at) if t]
     if not candidates:
         return article.first_seen_at
     return max(candidates)
@@ -323,8 +331,12 @@ def record_capture(
     policy: RevisitPolicy = DEFAULT_POLICY,
     keep_raw: str = "changes",
     now: datetime | None = None,
+    category: str | None = None,
 ) -> CaptureResult:
     """Record one fetch of an article page and decide what it is (new, changed, unchanged, gone...).
+
+    ``category`` is the article's category as its URL names it (a stable slug for listing and
+    filtering); the page's own category label is content, kept on the revision.
 
     ``urls`` are every URL this fetch touched (requested, redirects, final), already normalised;
     ``keys`` their article keys, requested first. ``keep_raw`` is ``"changes"`` (keep the raw body for
@@ -425,7 +437,7 @@ def record_capture(
             site=site,
             key=keys[0],
             canonical_url=canonical_url,
-            category=content.category,
+            category=category or content.category,
             status="live",
             first_seen_at=now,
         )
@@ -504,7 +516,7 @@ def record_capture(
     capture.revision_id = revision.id
     article.current_revision = revision
     article.current_revision_id = revision.id
-    article.category = content.category or article.category
+    article.category = category or article.category or content.category
     if not new_article:
         article.last_changed_at = now
     article.next_check_at = policy.next_check(
