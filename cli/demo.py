@@ -14,7 +14,9 @@ import click
 from cli.common import console, json_option, print_json
 from errors import ArchiveError
 from replica import Replica
+from cli.history import print_inline_colour
 from storage.db import open_archive
+from storage.diff import diff_revisions, pick_revisions, render_inline
 from storage.query import article_history, resolve_article
 
 DEMO_DB = "xdd-demo.db"
@@ -86,8 +88,11 @@ def demo_command(articles: int, db_path: str, as_json: bool) -> None:
 
     archive = open_archive(str(db))
     with archive.read() as session:
-        changed = article_history(session, resolve_article(session, edited_url))
+        edited_article = resolve_article(session, edited_url)
+        changed = article_history(session, edited_article)
         gone = article_history(session, resolve_article(session, deleted_url))
+        old, new = pick_revisions(session, edited_article, None, None)
+        edit_diff = diff_revisions(old, new, old_captured_at=None, new_captured_at=None)
     archive.dispose()
     result = {"db": str(db), "first_crawl": first, "second_crawl": second, "edited": changed, "deleted": gone}
     if as_json:
@@ -97,6 +102,10 @@ def demo_command(articles: int, db_path: str, as_json: bool) -> None:
     console.print("\n[bold]What changed[/bold]")
     console.print(f"  article {changed['article']['id']} \"{latest['title']}\"")
     console.print(f"    revision {latest['number']}: changed fields {latest['changed_fields']}")
+    if console.is_terminal and not console.no_color:
+        print_inline_colour(edit_diff, all_fields=False, context=0)
+    else:
+        console.print(render_inline(edit_diff, context=0), markup=False, end="")
     views = [c["views"] for c in changed["captures"] if c["views"] is not None]
     console.print(f"    view counts per capture: {views}")
     tomb = gone["captures"][-1]

@@ -110,12 +110,12 @@ def diff_command(article: str, rev_a: int | None, rev_b: int | None, fmt: str, o
             raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
         click.echo(str(path))
     elif _stdout_is_terminal() and not console.no_color:
-        _print_inline_colour(result, all_fields=all_fields, context=None if full_text else context)
+        print_inline_colour(result, all_fields=all_fields, context=None if full_text else context)
     else:
         sys.stdout.write(render_inline(result, all_fields=all_fields, context=None if full_text else context))
 
 
-def _print_inline_colour(result: RevisionDiff, *, all_fields: bool, context: int | None) -> None:
+def print_inline_colour(result: RevisionDiff, *, all_fields: bool, context: int | None) -> None:
     """The inline diff with rich styles: deletions red and struck through, insertions green."""
     console.print(f"[bold]article {result.article_id}[/bold]: revision {result.old_number} -> {result.new_number}")
     fields = result.fields if all_fields else result.changed

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task
 
 from crawler.extract import Extraction, extract
@@ -79,8 +80,14 @@ def capture_page(
     policy: RevisitPolicy = DEFAULT_POLICY,
     keep_raw: str = "changes",
     now: Any = None,
+    extracted: Extracted | None = None,
 ) -> CaptureResult:
-    """Extract ``page`` and record it as one capture (inside the caller's write transaction)."""
+    """Extract ``page`` and record it as one capture (inside the caller's write transaction).
+
+    ``extracted`` replaces running the extractor, for a capture whose raw body was not kept (a WARC
+    import restoring an ``unchanged`` capture from its metadata record: the body is gone, the verdict
+    is known).
+    """
     article_urls = [u for u in dict.fromkeys(page.urls or [page.requested_url]) if profile.is_article_url(u)]
     if not article_urls:
         article_urls = [page.requested_url]
@@ -104,8 +111,9 @@ def capture_page(
         urls=[normalize_url(u) for u in article_urls],
         keys=keys,
         canonical_url=profile.canonical_url(article_urls[-1]),
+        category=profile.category_of(article_urls[-1]),
         fetched=fetched,
-        extracted=extracted_of(profile, page),
+        extracted=extracted if extracted is not None else extracted_of(profile, page),
         crawl_run_id=crawl_run_id,
         policy=policy,
         keep_raw=keep_raw,
@@ -210,15 +218,22 @@ class ArchivePipeline:
         if not isinstance(item, PageItem):
             return item
         assert self.archive is not None
-        with self.archive.write() as session:
-            result = capture_page(
-                session,
-                self.spider.profile,
-                item,
-                crawl_run_id=self.run_id,
-                policy=self.policy,
-                keep_raw=self.keep_raw,
-            )
+        try:
+            with self.archive.write() as session:
+                result = capture_page(
+                    session,
+                    self.spider.profile,
+                    item,
+                    crawl_run_id=self.run_id,
+                    policy=self.policy,
+                    keep_raw=self.keep_raw,
+                )
+        except SQLAlchemyError as exc:
+            # the transaction rolled back: the archive is as it was; count it and carry on
+            self.counts["errors"] += 1
+            self.crawler.stats.inc_value("xdd/error")
+            log.error("could not archive %s: %s", item.requested_url, getattr(exc, "orig", None) or exc)
+            return item
         self.counts[_OUTCOME_STAT[result.outcome]] += 1
         if result.republished:
             self.counts["republished"] += 1
