@@ -9,7 +9,8 @@ from typing import Any
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from cli.common import console, db_option, err_console, is_terminal, json_option, print_json
+from cli.common import console, err_console, is_terminal, json_option, print_json
+from config import Config, with_settings
 from crawler.runner import CrawlOptions, CrawlReport, run_crawl
 
 SUMMARY_LINES = (
@@ -72,48 +73,78 @@ def print_report(report: CrawlReport) -> None:
 
 
 def crawl_options(func: Any) -> Any:
-    """The options shared by ``crawl`` and ``schedule add``."""
+    """The crawl flags that are not settings (settings come from ``config.with_settings``)."""
     for option in reversed(
         [
-            click.option("--site", default="xaydungdang", show_default=True, metavar="NAME",
-                         help="Site profile to crawl (xaydungdang, replica)."),
-            click.option("--base-url", default=None, metavar="URL",
-                         help="Crawl a mirror of the site instead (e.g. a replica on any port)."),
             click.option("--allow-private", is_flag=True,
                          help="Allow loopback/private addresses (the replica profile allows them itself)."),
             click.option("--full", is_flag=True,
                          help="Page through every listing and re-fetch every known article (a backfill)."),
-            click.option("--max-requests", type=click.IntRange(min=1), default=None, metavar="N",
-                         help="Stop after N requests; the next crawl carries on."),
         ]
     ):
         func = option(func)
     return func
 
 
+# the settings a crawl takes (flags > environment > config file > defaults; see `xdd-archive config`)
+CRAWL_SETTINGS = (
+    "site",
+    "base_url",
+    "database",
+    "crawl.max_requests",
+    "crawl.keep_raw",
+    "politeness.download_delay",
+    "politeness.concurrency_per_host",
+    "politeness.user_agent",
+    "revisit.tiers",
+    "revisit.oldest",
+    "revisit.jitter",
+    "revisit.retry",
+    "revisit.gone",
+)
+
+
+def options_from_settings(settings: Config, *, full: bool = False, allow_private: bool = False,
+                          trigger: str = "manual") -> CrawlOptions:
+    """The crawl the resolved settings describe."""
+    user_agent = settings["politeness.user_agent"]
+    return CrawlOptions(
+        site=settings["site"],
+        base_url=settings["base_url"],
+        db=settings["database"],
+        full=full,
+        max_requests=settings["crawl.max_requests"],
+        allow_private=allow_private,
+        keep_raw=settings["crawl.keep_raw"],
+        trigger=trigger,
+        policy=settings.revisit_policy(),
+        download_delay=settings["politeness.download_delay"],
+        concurrency_per_host=settings["politeness.concurrency_per_host"],
+        extra_settings={"USER_AGENT": user_agent} if user_agent else {},
+    )
+
+
 @click.command("crawl")
 @crawl_options
-@click.option("--keep-raw", type=click.Choice(["changes", "all"]), default="changes", show_default=True,
-              help="Keep raw HTML for new revisions and rejections only, or for every capture.")
 @click.option("--trigger", type=click.Choice(["manual", "schedule", "demo"]), default="manual", hidden=True)
-@db_option
+@with_settings(*CRAWL_SETTINGS)
 @json_option
-def crawl_command(site: str, base_url: str | None, allow_private: bool, full: bool, max_requests: int | None,
-                  keep_raw: str, trigger: str, db: str | None, as_json: bool) -> int:
+def crawl_command(allow_private: bool, full: bool, trigger: str, as_json: bool, settings: Config) -> int:
     """Crawl a site once: find new articles, revisit the due ones, record every change.
 
     Politeness by default: robots.txt obeyed, 1 request/s, 2 at once per host, AutoThrottle. Ctrl-C
-    stops cleanly (the run is marked interrupted). Exit status: 0 ok, 1 failed, 75 another crawl of
-    the site is running, 130 interrupted.
+    stops cleanly (the run is marked interrupted). Every setting below can also come from the
+    environment or the config file (flags > environment > file > defaults; see `xdd-archive config`).
+    Exit status: 0 ok, 1 failed, 75 another crawl of the site is running, 130 interrupted.
 
     \b
     Examples:
       xdd-archive crawl                                   # the magazine, incremental
       xdd-archive crawl --full --max-requests 500         # a backfill, 500 requests at a time
       xdd-archive crawl --site replica --base-url http://127.0.0.1:8765 --json
+      XDD_REVISIT_JITTER=0 xdd-archive crawl --download-delay 2 --revisit-tiers "2d=30m, 30d=1d"
     """
-    options = CrawlOptions(site=site, base_url=base_url, db=db, full=full, max_requests=max_requests,
-                           allow_private=allow_private, keep_raw=keep_raw, trigger=trigger)
+    options = options_from_settings(settings, full=full, allow_private=allow_private, trigger=trigger)
     with crawl_progress(is_terminal() and not as_json) as update:
         report = run_crawl(options, progress=update)
     if as_json:

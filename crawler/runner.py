@@ -91,7 +91,7 @@ def scrapy_settings(options: CrawlOptions, profile: SiteProfile, *, run_id: int 
     }
     if delay == 0:
         # a local replica: no politeness wait, and fast retries
-        overrides["RANDOMIZE_DOWNLOAD_DELAY"] = False
+        overrides["DOWNLOAD_DELAY_JITTER"] = 0
     overrides.update(options.extra_settings)
     settings.setdict(overrides, priority="cmdline")
     return settings
@@ -127,7 +127,11 @@ def run_crawl(options: CrawlOptions, *, progress: Callable[[dict[str, Any]], Non
     run_id = start_run(archive, site=profile.name, trigger=options.trigger, options=run_options)
     try:
         settings = scrapy_settings(options, profile, run_id=run_id, db_url=archive.url)
+        scrapy_level = logging.getLogger("scrapy").level
         process = CrawlerProcess(settings, install_root_handler=False)
+        # Scrapy's configure_logging() resets the "scrapy" logger to DEBUG, which sends every page
+        # (items included) to our root handler; keep the level the caller (the CLI) chose
+        logging.getLogger("scrapy").setLevel(scrapy_level)
         crawler = process.create_crawler(ArchiveSpider)
         ticker: task.LoopingCall | None = None
         if progress is not None:

@@ -20,7 +20,7 @@ from errors import CrawlLocked, NotFound
 from storage.db import Archive
 from storage.models import CrawlRun, utcnow
 
-__all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "finish_run", "heartbeat", "start_run"]
+__all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "finish_run", "heartbeat", "interrupt_runs_of", "start_run"]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,27 @@ def heartbeat(archive: Archive, run_id: int, stats: dict[str, Any] | None = None
         run.heartbeat_at = utcnow()
         if stats is not None:
             run.stats = dict(stats)
+
+
+def interrupt_runs_of(archive: Archive, pid: int, *, error: str, hostname: str | None = None) -> list[int]:
+    """Mark the runs still ``running`` under process ``pid`` (on this host) interrupted; returns their ids.
+
+    For a supervisor (the scheduler daemon) whose child crawl died without closing its run, e.g. killed
+    after it would not stop: the lock is released at once instead of waiting for the next crawl to
+    find the dead pid. The caller must know the process is gone.
+    """
+    host = hostname or socket.gethostname()
+    now = utcnow()
+    with archive.write() as session:
+        runs = list(session.scalars(
+            select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.pid == pid, CrawlRun.hostname == host)
+        ))
+        for run in runs:
+            run.status = "interrupted"
+            run.finished_at = now
+            run.heartbeat_at = now
+            run.error = error
+        return [run.id for run in runs]
 
 
 def finish_run(
