@@ -11,6 +11,7 @@ them into a one-line message and a distinct exit code instead of a traceback::
     ├── StorageError             exit 5   the archive database refused or is inconsistent
     │   └── NotFound             exit 6   no article/revision matches what was asked for
     └── CrawlLocked              exit 75  another crawl of the same site is running (EX_TEMPFAIL)
+        └── DaemonRunning        exit 75  another scheduler daemon already serves this archive
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "ArchiveError",
     "ConfigError",
     "CrawlLocked",
+    "DaemonRunning",
     "ExtractionError",
     "FetchError",
     "NotAnArticle",
@@ -75,3 +77,7 @@ class CrawlLocked(ArchiveError):
     """Another crawl of the same site holds the crawl lock."""
 
     exit_code = 75
+
+
+class DaemonRunning(CrawlLocked):
+    """Another scheduler daemon already serves this archive (one scheduler per job store)."""

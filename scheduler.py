@@ -62,7 +62,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, text
 
 from config import Config, format_duration
-from errors import ConfigError, CrawlLocked, NotFound
+from errors import ConfigError, CrawlLocked, DaemonRunning, NotFound
 from storage.db import Archive
 from storage.models import utcnow
 from storage.runs import STALE_AFTER, interrupt_runs_of
@@ -97,10 +97,6 @@ JOBS_TABLE = "apscheduler_jobs"
 LOG_FILE = "xdd-archive.log"
 # How often the daemon looks at the job store for jobs added, changed or removed by other processes.
 POLL_SECONDS = 5.0
-
-
-class DaemonRunning(CrawlLocked):
-    """Another scheduler daemon already serves this archive (exit status 75, like a locked crawl)."""
 
 
 # -- schedules ------------------------------------------------------------------------------------

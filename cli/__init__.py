@@ -31,7 +31,13 @@ def cli(verbose: int) -> None:
     Read the archive:       xdd-archive articles / show ARTICLE / history ARTICLE
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    # the level sits on the handler too: Scrapy resets its own loggers to DEBUG when a crawl starts
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
     if verbose < 2:
         # Scrapy and Twisted are chatty at INFO; their warnings still show
         for name in ("scrapy", "twisted", "py.warnings", "protego", "trafilatura", "htmldate", "courlan"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from config import config_option, load_config
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Human output goes to stdout; progress, warnings and errors to stderr. Rich styles only on a terminal.
@@ -19,13 +22,22 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def db_option(func: F) -> F:
-    """``--db PATH|URL``: the archive (else ``$XDD_DB``, else ``./xdd-archive.db``)."""
-    return click.option(
+    """``--db PATH|URL`` and ``--config PATH``: the archive, resolved like every setting
+    (flag > ``$XDD_DB`` > the config file's ``database`` > ``./xdd-archive.db``); hands ``db`` on."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, db: str | None, config_path: str | None, **kwargs: Any) -> Any:
+        kwargs["db"] = load_config(config_path, flags={"database": db})["database"]
+        return func(*args, **kwargs)
+
+    wrapper = click.option(
         "--db",
         metavar="PATH|URL",
         default=None,
-        help="Archive database: a file path or a SQLAlchemy URL. Default: $XDD_DB, else ./xdd-archive.db.",
-    )(func)
+        help="Archive database: a file path or a SQLAlchemy URL. Default: $XDD_DB, else the config "
+        "file's database, else ./xdd-archive.db.",
+    )(wrapper)
+    return config_option(wrapper)  # type: ignore[return-value]
 
 
 def json_option(func: F) -> F:

@@ -35,8 +35,8 @@ ARTICLE_ARG = click.argument("article", metavar="ARTICLE")
 @click.command("articles")
 @click.option("--site", default=None, metavar="NAME", help="Only this site's articles.")
 @click.option("--category", default=None, metavar="SLUG", help="Only this category.")
-@click.option("--status", type=click.Choice(["live", "gone", "redirected"]), default=None,
-              help="Only articles with this status (redirect stubs are listed only when asked for).")
+@click.option("--status", type=click.Choice(["live", "gone"]), default=None,
+              help="Only articles with this status.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many to list.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first.")
 @db_option

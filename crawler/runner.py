@@ -88,6 +88,8 @@ def scrapy_settings(options: CrawlOptions, profile: SiteProfile, *, run_id: int 
         "XDD_KEEP_RAW": options.keep_raw,
         "XDD_REVISIT_POLICY": options.policy,
         "LOG_LEVEL": options.log_level,
+        # the caller (the CLI, the scheduler) owns logging; Scrapy must not add its own root handler
+        "LOG_INSTALL_ROOT_HANDLER": False,
     }
     if delay == 0:
         # a local replica: no politeness wait, and fast retries
@@ -128,7 +130,7 @@ def run_crawl(options: CrawlOptions, *, progress: Callable[[dict[str, Any]], Non
     try:
         settings = scrapy_settings(options, profile, run_id=run_id, db_url=archive.url)
         scrapy_level = logging.getLogger("scrapy").level
-        process = CrawlerProcess(settings, install_root_handler=False)
+        process = CrawlerProcess(settings)
         # Scrapy's configure_logging() resets the "scrapy" logger to DEBUG, which sends every page
         # (items included) to our root handler; keep the level the caller (the CLI) chose
         logging.getLogger("scrapy").setLevel(scrapy_level)
