@@ -190,6 +190,11 @@ def _daemon_logging(log_file: Path) -> None:
     if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
                for h in root.handlers):
         root.addHandler(logging.StreamHandler())
+    for existing in root.handlers:
+        # the command group's stderr handler passes warnings only; the daemon reports its work too
+        # (no crawl runs in this process, so Scrapy's chatter never reaches these handlers)
+        if existing.level > logging.INFO:
+            existing.setLevel(logging.INFO)
     for name in ("scheduler", "apscheduler"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() > logging.INFO:
