@@ -39,7 +39,9 @@ def ensure_env() -> None:
     # an old pip resolves lxml without lxml.html.clean, which trafilatura needs
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
     print("installing xdd-archive and its test dependencies ...", file=sys.stderr)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
+    # the build backend's advice on editable installs is noise here
+    quiet = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True, env=quiet)
     STAMP.write_text(wanted)
 
 
