@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cli.common import console, err_console, is_terminal, json_option, print_json
 from config import Config, with_settings
-from crawler.runner import CrawlOptions, CrawlReport, run_crawl
+
+if TYPE_CHECKING:
+    from crawler.runner import CrawlOptions, CrawlReport
 
 SUMMARY_LINES = (
     ("requests", "requests"),
@@ -107,6 +109,8 @@ CRAWL_SETTINGS = (
 def options_from_settings(settings: Config, *, full: bool = False, allow_private: bool = False,
                           trigger: str = "manual") -> CrawlOptions:
     """The crawl the resolved settings describe."""
+    from crawler.runner import CrawlOptions  # Scrapy loads only for commands that crawl
+
     user_agent = settings["politeness.user_agent"]
     return CrawlOptions(
         site=settings["site"],
@@ -146,6 +150,8 @@ def crawl_command(allow_private: bool, full: bool, trigger: str, as_json: bool, 
     """
     options = options_from_settings(settings, full=full, allow_private=allow_private, trigger=trigger)
     with crawl_progress(is_terminal() and not as_json) as update:
+        from crawler.runner import run_crawl
+
         report = run_crawl(options, progress=update)
     if as_json:
         print_json(report.to_dict())

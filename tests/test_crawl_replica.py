@@ -33,13 +33,13 @@ def current(sql, article_url_fragment: str) -> dict:
     """The current revision of the article whose canonical URL ends with the fragment."""
     rows = sql(
         "select r.number, r.title, r.lead, r.body_text, r.author, r.source, r.published_at, r.tags, "
-        "r.changed_fields, a.status, a.id from articles a join revisions r on r.id = a.current_revision_id "
-        "where a.canonical_url like ?",
+        "r.changed_fields, a.status, a.id, r.category, a.category, r.images "
+        "from articles a join revisions r on r.id = a.current_revision_id where a.canonical_url like ?",
         f"%{article_url_fragment}",
     )
     assert len(rows) == 1, rows
     keys = ("number", "title", "lead", "body_text", "author", "source", "published_at", "tags",
-            "changed_fields", "status", "id")
+            "changed_fields", "status", "id", "category", "category_slug", "images")
     return dict(zip(keys, rows[0], strict=True))
 
 
@@ -60,6 +60,9 @@ def test_first_crawl_archives_every_article_with_every_field(replica, crawl, sql
         published = datetime.fromisoformat(rev["published_at"]).replace(tzinfo=UTC)
         assert published == article.published_at.astimezone(UTC)
         assert sorted(json.loads(rev["tags"])) == sorted(article.tags)
+        assert (rev["category"], rev["category_slug"]) == (article.category_name, article.category)
+        images = [(i["url"], i["caption"]) for i in json.loads(rev["images"])]
+        assert images == [(replica.base_url + i.url, i.caption) for i in article.images]
         views = sql("select c.views from captures c join articles a on a.id = c.article_id "
                     "where a.canonical_url like ?", f"%{replica.article_path(article.id)}")
         assert views == [(article.views if article.show_views else None,)]
