@@ -1118,14 +1118,15 @@ def serve(
         previous = signal.signal(signal.SIGTERM, _terminate)
     except ValueError:
         pass  # not the main thread: Ctrl+C only
-    print(replica.base_url, flush=True)
-    print(
-        f"replica: {articles} articles, {theme} theme, seed {seed}; control API at {replica.base_url}/_control/; "
-        "Ctrl+C to stop",
-        file=sys.stderr,
-        flush=True,
-    )
     try:
+        # inside the try: a signal right after the URL is printed must still stop cleanly
+        print(replica.base_url, flush=True)
+        print(
+            f"replica: {articles} articles, {theme} theme, seed {seed}; control API at {replica.base_url}/_control/; "
+            "Ctrl+C to stop",
+            file=sys.stderr,
+            flush=True,
+        )
         while True:
             time.sleep(0.5)
     except KeyboardInterrupt:
