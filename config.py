@@ -49,6 +49,7 @@ import click
 
 from errors import ConfigError
 from storage.archive import DEFAULT_POLICY, RevisitPolicy
+from storage.timespec import format_duration, parse_duration
 
 __all__ = [
     "CONFIG_FILE",
@@ -67,48 +68,6 @@ ENV_CONFIG = "XDD_CONFIG"
 F = TypeVar("F", bound=Callable[..., Any])
 
 # -- value kinds ------------------------------------------------------------------------------------
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
-_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-
-
-def parse_duration(value: Any) -> timedelta:
-    """``"6h"``, ``"1h30m"``, ``"7d"``, ``"2w"``, ``"90s"``, or a number of seconds -> timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 6h, got {value!r}")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise ValueError(f"expected a duration such as 6h, got {value!r}")
-        return timedelta(seconds=value)
-    text = str(value).strip().replace(" ", "")
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        return timedelta(seconds=float(text))
-    if not text or _DURATION_PART.sub("", text):
-        raise ValueError(f"expected a duration such as 90s, 30m, 6h, 1h30m, 7d or 2w, got {value!r}")
-    seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in _DURATION_PART.findall(text))
-    return timedelta(seconds=seconds)
-
-
-def format_duration(value: timedelta | None) -> str:
-    """The shortest ``7d`` / ``1h30m`` / ``2s`` spelling of a duration (``-`` for none)."""
-    if value is None:
-        return "-"
-    total = value.total_seconds()
-    if total == 0:
-        return "0s"
-    if total != int(total):
-        return f"{total:g}s"
-    parts = []
-    rest = int(total)
-    for unit in ("d", "h", "m", "s"):
-        size = _UNIT_SECONDS[unit]
-        if rest >= size:
-            parts.append(f"{rest // size}{unit}")
-            rest %= size
-    return "".join(parts)
-
 
 Tiers = tuple[tuple[timedelta, timedelta], ...]
 

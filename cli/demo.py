@@ -12,9 +12,9 @@ from typing import Any
 import click
 
 from cli.common import console, json_option, print_json
+from cli.history import print_inline_colour
 from errors import ArchiveError
 from replica import Replica
-from cli.history import print_inline_colour
 from storage.db import open_archive
 from storage.diff import diff_revisions, pick_revisions, render_inline
 from storage.query import article_history, resolve_article

@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cli.common import console, db_option, err_console, is_terminal, json_option, print_json
 from errors import ConfigError
 from storage.db import open_archive
-from storage.export import FORMATS, ExportFilter, ExportReport, default_revisions, export, parse_time_bound
+from storage.export import FORMATS, ExportFilter, ExportReport, default_revisions, export
+from storage.timespec import parse_when
 
 
 @contextlib.contextmanager
@@ -140,8 +141,8 @@ def export_command(fmt: str, out: str, since: str | None, until: str | None, sit
     flt = ExportFilter(
         site=site,
         category=category,
-        since=parse_time_bound(since, option="--since") if since else None,
-        until=parse_time_bound(until, option="--until", end=True) if until else None,
+        since=parse_when(since, option="--since") if since else None,
+        until=parse_when(until, option="--until", end=True) if until else None,
         revisions=revisions or default_revisions(fmt),
     )
     archive = open_archive(db)

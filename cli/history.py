@@ -16,7 +16,7 @@ from rich.text import Text
 from cli.common import console, db_option, json_option, print_json, short_time
 from cli.read import ARTICLE_ARG, find_article
 from errors import ConfigError
-from storage.changes import CHANGE_KINDS, ChangesReport, changes_report, parse_when
+from storage.changes import CHANGE_KINDS, ChangesReport, changes_report
 from storage.db import open_archive
 from storage.diff import (
     Op,
@@ -33,6 +33,7 @@ from storage.diff import (
 )
 from storage.models import utcnow
 from storage.search import SearchHit, search
+from storage.timespec import parse_when
 
 FORMATS = ("inline", "unified", "side-by-side", "json")
 
@@ -190,7 +191,7 @@ def changes_command(since: str, until: str | None, site: str | None, kinds: tupl
     """
     now = utcnow()
     start = parse_when(since, now=now, option="--since")
-    end = parse_when(until, now=now, option="--until") if until else now
+    end = parse_when(until, now=now, option="--until", end=True) if until else now
     archive = open_archive(db)
     with archive.read() as session:
         report = changes_report(session, since=start, until=end, site=site, include_trivial=include_trivial,

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from cli.common import console, db_option, json_option, print_json, short_time
 from crawler.sites import PROFILES, normalize_url
-from storage.db import open_archive
 from errors import NotFound
+from storage.db import open_archive
 from storage.models import Article, Revision
 from storage.query import article_history, article_summary, list_articles, resolve_article, revision_dict
 

@@ -320,7 +320,7 @@ class OldTheme(Theme):
         return (
             head
             + self._top(ctx, current=cat)
-            + f'<div class="breadcrumb"><a href="/">Trang chủ</a> » '
+            + '<div class="breadcrumb"><a href="/">Trang chủ</a> » '
             + f'<a href="/{cat}">{esc(CATEGORY_NAMES[cat])}</a></div>\n'
             + '<div class="news-detail">\n'
             + f'<h1 class="title">{esc(page.title)}</h1>\n'
@@ -659,7 +659,7 @@ class PortalTheme(Theme):
             self._head(f"{page.title} - {PORTAL}", ctx, meta)
             + self._top(page.category)
             + '<div class="DnnModule DnnModule-ArticleDetail"><div id="dnn_ctr1453_ContentPane">\n'
-            + f'<div id="dnn_ctr1453_ModuleContent">\n<table class="tblArticle" width="100%">\n'
+            + '<div id="dnn_ctr1453_ModuleContent">\n<table class="tblArticle" width="100%">\n'
             + f'<tr><td><span id="{m}_lblTitle" class="ArticleTitle">{esc(page.title)}</span> '
             + f'<a id="{m}_hlPrint" class="PrintLink" href="javascript:window.print()">In trang</a></td></tr>\n'
             + f'<tr><td><span id="{m}_lblDate" class="ArticleDate">'

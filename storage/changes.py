@@ -20,10 +20,9 @@ Trivial changes are left out unless asked for (``include_trivial``); the report 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -32,43 +31,9 @@ from sqlalchemy.orm import Session, aliased
 from errors import ConfigError
 from storage.models import Article, Capture, CaptureOutcome, Revision, utcnow
 
-__all__ = ["CHANGE_KINDS", "Change", "ChangesReport", "changes_report", "parse_when"]
+__all__ = ["CHANGE_KINDS", "Change", "ChangesReport", "changes_report"]
 
 CHANGE_KINDS = ("new", "changed", "revert", "gone", "republished")
-
-_DURATION_PART = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
-_DURATION = re.compile(r"^\s*(?:\d+\s*[smhdw]\s*)+$", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_when(value: str, *, now: datetime | None = None, option: str = "--since") -> datetime:
-    """A moment from a duration back from ``now`` (``7d``, ``12h``, ``30m``, ``2w``, ``1d12h``), an ISO
-    date (its midnight, UTC) or an ISO date and time (UTC unless it has an offset), or ``now``.
-
-    >>> parse_when("2d", now=datetime(2026, 1, 3, tzinfo=UTC)).isoformat()
-    '2026-01-01T00:00:00+00:00'
-    """
-    now = now or utcnow()
-    text = (value or "").strip()
-    if text.lower() == "now":
-        return now
-    if _DURATION.match(text):
-        delta = timedelta()
-        for amount, unit in _DURATION_PART.findall(text):
-            delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
-        return now - delta
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"{option} {value!r}: not a duration (7d, 12h, 30m, 2w) or an ISO date/time (2026-11-20, "
-            "2026-11-20T08:00, 2026-11-20T08:00+07:00)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
 
 @dataclass(frozen=True)
 class Change:

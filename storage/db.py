@@ -9,8 +9,8 @@ newest Alembic revision on first use.
 from __future__ import annotations
 
 import contextlib
-import functools
 import fcntl
+import functools
 import logging
 import os
 from collections.abc import Iterator

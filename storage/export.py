@@ -45,7 +45,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import IO, Any
@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session, aliased
 from errors import ConfigError
 from storage.archive import load_blob
 from storage.db import Archive
-from storage.models import Article, ArticleUrl, Capture, CrawlRun, Revision, utcnow
+from storage.models import Article, ArticleUrl, Capture, CrawlRun, Revision
 from storage.normalize import search_fold
 from storage.query import revision_dict
 
@@ -77,7 +77,6 @@ __all__ = [
     "iter_revisions",
     "markdown_document",
     "markdown_name",
-    "parse_time_bound",
     "slugify",
     "warc_date",
     "yaml_scalar",
@@ -104,38 +103,6 @@ Progress = Callable[[int, int], None]
 
 # -- filters -------------------------------------------------------------------------------------
 
-_DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_time_bound(value: str, *, option: str = "--since", end: bool = False,
-                     now: datetime | None = None) -> datetime:
-    """A filter bound from a duration back from now (``7d``, ``12h``, ``30m``, ``2w``, ``1d12h``) or an
-    ISO 8601 date or time (UTC unless it carries an offset).
-
-    With ``end=True`` (``--until``) a bare date means the end of that day: the bound is the next
-    midnight, and bounds are exclusive, so ``--until 2026-01-31`` includes all of the 31st.
-    """
-    text = value.strip()
-    if text and _DURATION.sub("", text).strip() == "":
-        amount = timedelta()
-        for number, unit in _DURATION.findall(text):
-            amount += timedelta(**{_UNITS[unit.lower()]: int(number)})
-        return (now or utcnow()) - amount
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            day = date.fromisoformat(text)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end else moment
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"{option} {value!r} is neither a duration (7d, 12h, 30m, 2w) nor an ISO date or time "
-            f"(2026-01-31, 2026-01-31T08:00, 2026-01-31T08:00+07:00)"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 @dataclass(frozen=True, kw_only=True)
 class ExportFilter:
     """Which part of the archive to export.
@@ -147,7 +114,7 @@ class ExportFilter:
 
     Example::
 
-        ExportFilter(site="xaydungdang", since=parse_time_bound("7d"), revisions="all")
+        ExportFilter(site="xaydungdang", since=parse_when("7d"), revisions="all")
     """
 
     site: str | None = None

@@ -15,8 +15,9 @@ import pytest
 from errors import ConfigError
 from replica import Replica
 from storage.archive import Content, Extracted, Fetched, record_capture
-from storage.changes import changes_report, parse_when
+from storage.changes import changes_report
 from storage.db import open_archive
+from storage.timespec import parse_when
 
 from .conftest import run_cli
 from .test_diff import invoke, tone_edit

@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from replica import Replica
-from storage.normalize import clean
-
 from cli.read import find_article
+from replica import Replica
 from storage.db import open_archive
+from storage.normalize import clean
 
 from .conftest import ROOT, run_cli
 

@@ -34,10 +34,10 @@ from storage.export import (
     ExportFilter,
     export,
     markdown_name,
-    parse_time_bound,
     slugify,
     yaml_scalar,
 )
+from storage.timespec import parse_when
 
 from .conftest import ROOT, run_cli
 
@@ -215,12 +215,12 @@ def test_filters_by_site_category_and_capture_time(archive_db, tmp_path):
 
 def test_time_bounds_accept_durations_and_iso_dates():
     now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-    assert parse_time_bound("7d", now=now) == now - timedelta(days=7)
-    assert parse_time_bound("12h", now=now) == now - timedelta(hours=12)
-    assert parse_time_bound("1d12h", now=now) == now - timedelta(days=1, hours=12)
-    assert parse_time_bound("2026-01-31") == datetime(2026, 1, 31, tzinfo=UTC)
-    assert parse_time_bound("2026-01-31", end=True) == datetime(2026, 2, 1, tzinfo=UTC)  # the whole day
-    assert parse_time_bound("2026-01-31T08:00+07:00") == datetime(2026, 1, 31, 1, 0, tzinfo=UTC)
+    assert parse_when("7d", now=now) == now - timedelta(days=7)
+    assert parse_when("12h", now=now) == now - timedelta(hours=12)
+    assert parse_when("1d12h", now=now) == now - timedelta(days=1, hours=12)
+    assert parse_when("2026-01-31") == datetime(2026, 1, 31, tzinfo=UTC)
+    assert parse_when("2026-01-31", end=True) == datetime(2026, 2, 1, tzinfo=UTC)  # the whole day
+    assert parse_when("2026-01-31T08:00+07:00") == datetime(2026, 1, 31, 1, 0, tzinfo=UTC)
 
 
 def cli_error(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -235,8 +235,8 @@ def cli_error(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]
 def test_bad_filters_and_options_are_one_line_errors(archive_db, tmp_path, capsys):
     out = str(tmp_path / "x")
     cases = [
-        (["--format", "jsonl", "--since", "last tuesday"], "--since 'last tuesday' is neither a duration"),
-        (["--format", "jsonl", "--until", "2026-13-01"], "--until '2026-13-01' is neither"),
+        (["--format", "jsonl", "--since", "last tuesday"], "--since 'last tuesday': not a duration"),
+        (["--format", "jsonl", "--until", "2026-13-01"], "--until '2026-13-01': not a duration"),
         (["--format", "jsonl", "--since", "2026-02-01", "--until", "2026-01-01"], "--since must be before --until"),
         (["--format", "warc", "--revisions", "latest"], "--revisions does not apply to warc"),
         (["--format", "jsonl", "--excel"], "--excel applies to --format csv only"),

@@ -96,7 +96,7 @@ def test_short_real_article_is_an_article() -> None:
 
 def test_to_dict_prints_local_offset_even_from_utc_meta() -> None:
     head = '<meta property="article:published_time" content="2019-10-15T00:07:00Z">'
-    ex = extract(URL, page(f"<h1>Tiêu đề bài</h1>" + "".join(f"<p>{p}</p>" for p in PARAS), head=head, title="Tiêu đề bài"))
+    ex = extract(URL, page("<h1>Tiêu đề bài</h1>" + "".join(f"<p>{p}</p>" for p in PARAS), head=head, title="Tiêu đề bài"))
     data = ex.to_dict()
     assert data["published_at"] == "2019-10-15T07:07:00+07:00"
     assert data["images"] == [] and isinstance(data["tags"], list)
