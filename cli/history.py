@@ -178,9 +178,10 @@ def changes_command(since: str, until: str | None, site: str | None, kinds: tupl
     silent       a flag on changed / revert: the content changed but the page's declared modified
                  date did not move. Only pages that declare a modified date can be flagged.
 
-    Times: a duration back from now (7d, 12h, 30m, 2w, 1d12h), an ISO date (midnight UTC) or an ISO
-    date and time (UTC unless it carries an offset, e.g. 2026-11-20T08:00+07:00). --until is
-    exclusive. "When" is when the archive saw the change (the capture's time).
+    Times: a duration back from now (7d, 12h, 30m, 2w, 1d12h), an ISO date (UTC; as --until it
+    includes that whole day) or an ISO date and time (UTC unless it carries an offset, e.g.
+    2026-11-20T08:00+07:00; as --until it is exclusive). "When" is when the archive saw the change
+    (the capture's time).
 
     \b
     Examples:
