@@ -61,6 +61,7 @@ def test_the_readme_names_every_top_level_command():
         (["articles", "--db", "/nonexistent/dir/archive.db"], 5, "does not exist"),
         (["changes", "--since", "last tuesday"], 2, "--since"),
         (["crawl", "--site", "replica", "--base-url", "ftp://example.org"], 2, "--base-url"),
+        (["crawl", "--site", "xaydungdang", "--base-url", "http://127.0.0.1:9"], 2, "pass --allow-private"),
         (["extract", "/nonexistent/page.html", "--url", "http://example.org/a"], 3, "cannot read"),
     ],
 )

@@ -198,3 +198,32 @@ def test_a_crawl_killed_with_sigkill_loses_nothing(db_path, sql):
     assert sql("select count(*) from (select article_id, number from revisions "
                "group by article_id, number having count(*) > 1)") == [(0,)]
     assert [s for (s,) in sql("select status from crawl_runs order by id")] == ["interrupted", "ok"]
+
+
+def test_a_misbehaving_site_is_retried_politely_and_never_looks_like_an_edit(replica, crawl, sql):
+    crawl(replica)
+    busy, broken, reset, garbled = replica.ids[40], replica.ids[41], replica.ids[42], replica.ids[43]
+    replica.misbehave("503", article_id=busy, times=1)  # with Retry-After: 1
+    replica.misbehave("500", article_id=broken, times=None)  # never recovers during this crawl
+    replica.misbehave("reset", article_id=reset, times=None)
+    replica.misbehave("wrong-charset", article_id=garbled, times=None)
+    replica.clear_requests()
+    report = crawl(replica, "--full")
+    stats = report["stats"]
+    assert (stats["new_revisions"], stats["rejected"], stats["errors"]) == (0, 0, 2)
+    # the 503 was retried after the second its Retry-After asked for, and then archived as unchanged
+    hits = [r for r in replica.requests if r.path == replica.article_path(busy)]
+    assert [h.status for h in hits] == [503, 200]
+    assert hits[1].time - hits[0].time >= 0.9
+    outcomes = dict(sql("select a.canonical_url, c.outcome from captures c join articles a on a.id = c.article_id "
+                        "where c.id in (select max(id) from captures group by article_id)"))
+
+    def outcome(article_id):
+        return next(v for k, v in outcomes.items() if k.endswith(replica.article_path(article_id)))
+
+    assert outcome(busy) == "unchanged"
+    assert outcome(broken) == outcome(reset) == "error"
+    assert outcome(garbled) == "unchanged"  # UTF-8 declared as windows-1252 still reads right
+    # the failed pages are retried (3 times) and then left for the next run, which is due soon
+    assert len([r for r in replica.requests if r.path == replica.article_path(broken)]) == 4
+    assert sql("select count(*) from revisions") == [(60,)]
