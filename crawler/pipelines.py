@@ -21,7 +21,7 @@ from crawler.items import PageItem
 from crawler.sites import SiteProfile, normalize_url
 from storage.archive import DEFAULT_POLICY, CaptureResult, Content, Extracted, Fetched, RevisitPolicy, record_capture
 from storage.db import Archive, open_archive
-from storage.models import CaptureOutcome, utcnow
+from storage.models import OUTCOME_STATS, utcnow
 from storage.query import crawl_state
 from storage.runs import finish_run, heartbeat, start_run
 
@@ -120,35 +120,13 @@ def capture_page(
     )
 
 
-STAT_KEYS = (
-    "requests",
-    "listing_pages",
-    "new_articles",
-    "new_revisions",
-    "unchanged",
-    "not_modified",
-    "gone",
-    "rejected",
-    "errors",
-    "republished",
-)
-
-_OUTCOME_STAT = {
-    CaptureOutcome.NEW: "new_articles",
-    CaptureOutcome.CHANGED: "new_revisions",
-    CaptureOutcome.UNCHANGED: "unchanged",
-    CaptureOutcome.NOT_MODIFIED: "not_modified",
-    CaptureOutcome.GONE: "gone",
-    CaptureOutcome.REJECTED: "rejected",
-    CaptureOutcome.ERROR: "errors",
-}
-
+STAT_KEYS = ("requests", "listing_pages", *OUTCOME_STATS.values(), "republished")
 
 def summary_stats(counts: Counter[str], scrapy_stats: dict[str, Any]) -> dict[str, Any]:
     """The run's stats as recorded in ``crawl_runs.stats`` and printed by ``crawl``."""
     stats: dict[str, Any] = {k: counts.get(k, 0) for k in STAT_KEYS}
     stats["requests"] = int(scrapy_stats.get("downloader/request_count", 0))
-    stats["listing_pages"] = stats["requests"] - sum(counts.get(k, 0) for k in _OUTCOME_STAT.values())
+    stats["listing_pages"] = stats["requests"] - sum(counts.get(k, 0) for k in OUTCOME_STATS.values())
     stats["listing_pages"] = max(0, stats["listing_pages"])
     return stats
 
@@ -233,7 +211,7 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("xdd/error")
             log.error("could not archive %s: %s", item.requested_url, getattr(exc, "orig", None) or exc)
             return item
-        self.counts[_OUTCOME_STAT[result.outcome]] += 1
+        self.counts[OUTCOME_STATS[result.outcome]] += 1
         if result.republished:
             self.counts["republished"] += 1
         self.crawler.stats.inc_value(f"xdd/{result.outcome}")

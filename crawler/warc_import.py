@@ -55,7 +55,7 @@ from errors import ConfigError, FetchError
 from storage.archive import DEFAULT_POLICY, Content, Extracted, RevisitPolicy, find_article
 from storage.db import Archive, open_archive
 from storage.export import METADATA_SCHEMA
-from storage.models import Capture, CaptureOutcome, CrawlRun
+from storage.models import OUTCOME_STATS, Capture, CaptureOutcome, CrawlRun
 from storage.normalize import content_hash
 from storage.runs import HEARTBEAT_EVERY, finish_run, heartbeat, start_run
 
@@ -66,13 +66,7 @@ log = logging.getLogger(__name__)
 IMPORT_STAT_KEYS = (
     "records",  # every record read, of any type
     "imported",  # captures recorded
-    "new_articles",
-    "new_revisions",
-    "unchanged",
-    "not_modified",
-    "gone",
-    "rejected",
-    "errors",
+    *OUTCOME_STATS.values(),  # what each capture came to, as in a crawl
     "republished",
     "restored_from_metadata",  # of the imported: captures without a body, restored from metadata records
     "already_imported",  # the archive has this capture already (same URL, time and body digest)
@@ -82,16 +76,6 @@ IMPORT_STAT_KEYS = (
     "unresolved",  # a revisit whose original is not in the files; a body-less capture with no revision to match
     "other_records",  # warcinfo, request, resource, foreign metadata...
 )
-
-_OUTCOME_STAT = {
-    CaptureOutcome.NEW: "new_articles",
-    CaptureOutcome.CHANGED: "new_revisions",
-    CaptureOutcome.UNCHANGED: "unchanged",
-    CaptureOutcome.NOT_MODIFIED: "not_modified",
-    CaptureOutcome.GONE: "gone",
-    CaptureOutcome.REJECTED: "rejected",
-    CaptureOutcome.ERROR: "errors",
-}
 
 _IDENTICAL_PAYLOAD = "/revisit/identical-payload-digest"
 _NOT_MODIFIED = "/revisit/server-not-modified"
@@ -469,7 +453,7 @@ class _Importer:
         result = capture_page(session, self.profile, page, crawl_run_id=self.run_id, policy=self.options.policy,
                               keep_raw=self.options.keep_raw, extracted=extracted)
         self.stats["imported"] += 1
-        self.stats[_OUTCOME_STAT[result.outcome]] += 1
+        self.stats[OUTCOME_STATS[result.outcome]] += 1
         if result.republished:
             self.stats["republished"] += 1
         return result.capture_id

@@ -36,6 +36,7 @@ __all__ = [
     "Blob",
     "Capture",
     "CaptureOutcome",
+    "OUTCOME_STATS",
     "CrawlRun",
     "Revision",
     "utcnow",
@@ -106,6 +107,18 @@ class CaptureOutcome:
     ERROR = "error"  # nothing usable came back (network error, 5xx after retries)
 
     ALL = (NEW, CHANGED, UNCHANGED, NOT_MODIFIED, GONE, REJECTED, ERROR)
+
+
+# The counter each outcome adds to in a run's stats (crawl_runs.stats, crawl and import summaries).
+OUTCOME_STATS = {
+    CaptureOutcome.NEW: "new_articles",
+    CaptureOutcome.CHANGED: "new_revisions",
+    CaptureOutcome.UNCHANGED: "unchanged",
+    CaptureOutcome.NOT_MODIFIED: "not_modified",
+    CaptureOutcome.GONE: "gone",
+    CaptureOutcome.REJECTED: "rejected",
+    CaptureOutcome.ERROR: "errors",
+}
 
 
 class CrawlRun(Base):
