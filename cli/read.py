@@ -35,8 +35,8 @@ ARTICLE_ARG = click.argument("article", metavar="ARTICLE")
 @click.command("articles")
 @click.option("--site", default=None, metavar="NAME", help="Only this site's articles.")
 @click.option("--category", default=None, metavar="SLUG", help="Only this category.")
-@click.option("--status", type=click.Choice(["live", "gone"]), default=None,
-              help="Only articles with this status.")
+@click.option("--status", type=click.Choice(["live", "gone", "redirected"]), default=None,
+              help="Only articles with this status (redirected: the URL now leads to another article).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many to list.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first.")
 @db_option
@@ -103,6 +103,8 @@ def show_command(article: str, number: int | None, site: str | None, db: str | N
     a, r = data["article"], data["revision"]
     console.print(f"[bold]article {a['id']}[/bold]  {a['site']}  key {a['key']}  [bold]{a['status']}[/bold]")
     console.print(f"{a['canonical_url']}", markup=False)
+    if a["redirect_article_id"] is not None:
+        console.print(f"its URL now redirects to article {a['redirect_article_id']}")
     if r is None:
         console.print("(no revision yet: every capture so far was rejected)")
         return

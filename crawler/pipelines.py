@@ -13,6 +13,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import task
 
@@ -108,6 +109,8 @@ def capture_page(
         session,
         site=profile.name,
         urls=[normalize_url(u) for u in article_urls],
+        # each URL on the site's canonical host and scheme too, so http/https/www variants find it again
+        equivalents={normalize_url(u): [normalize_url(profile.canonical_url(u))] for u in article_urls},
         keys=keys,
         canonical_url=profile.canonical_url(article_urls[-1]),
         category=profile.category_of(article_urls[-1]),
@@ -122,12 +125,11 @@ def capture_page(
 
 STAT_KEYS = ("requests", "listing_pages", *OUTCOME_STATS.values(), "republished")
 
-def summary_stats(counts: Counter[str], scrapy_stats: dict[str, Any]) -> dict[str, Any]:
+def summary_stats(counts: Counter[str], scrapy_stats: dict[str, Any], listing_pages: int) -> dict[str, Any]:
     """The run's stats as recorded in ``crawl_runs.stats`` and printed by ``crawl``."""
     stats: dict[str, Any] = {k: counts.get(k, 0) for k in STAT_KEYS}
     stats["requests"] = int(scrapy_stats.get("downloader/request_count", 0))
-    stats["listing_pages"] = stats["requests"] - sum(counts.get(k, 0) for k in OUTCOME_STATS.values())
-    stats["listing_pages"] = max(0, stats["listing_pages"])
+    stats["listing_pages"] = listing_pages
     return stats
 
 
@@ -139,13 +141,14 @@ class ArchivePipeline:
         settings = crawler.settings
         self.db = settings.get("XDD_DB")
         self.run_id: int | None = settings.getint("XDD_RUN_ID") or None
-        self.owns_run = self.run_id is None
         self.trigger = settings.get("XDD_TRIGGER", "manual")
         self.keep_raw = settings.get("XDD_KEEP_RAW", "changes")
         self.policy: RevisitPolicy = settings.get("XDD_REVISIT_POLICY") or DEFAULT_POLICY
         self.heartbeat_seconds = settings.getfloat("XDD_HEARTBEAT_SECONDS", 10.0)
         self.counts: Counter[str] = Counter()
-        self.archive: Archive | None = None
+        # the runner hands over the archive it opened (and took the lock in); `scrapy crawl` does not
+        self.archive: Archive | None = getattr(crawler, "xdd_archive", None)
+        self.owns_archive = self.archive is None
         self._beat: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -159,7 +162,8 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.spider
-        self.archive = open_archive(self.db)
+        if self.archive is None:
+            self.archive = open_archive(self.db)
         if self.run_id is None:
             # started as `scrapy crawl archive`: take the lock here
             self.run_id = start_run(
@@ -181,15 +185,21 @@ class ArchivePipeline:
         self._beat.start(self.heartbeat_seconds, now=False)
 
     def _stats(self) -> dict[str, Any]:
-        stats = summary_stats(self.counts, self.crawler.stats.get_stats())
-        return stats
+        return summary_stats(self.counts, self.crawler.stats.get_stats(), getattr(self.spider, "listing_pages", 0))
 
     def _heartbeat(self) -> None:
-        if self.archive is not None and self.run_id is not None:
-            try:
-                heartbeat(self.archive, self.run_id, self._stats())
-            except Exception:  # a missed heartbeat must not stop the crawl
-                log.exception("heartbeat failed")
+        if self.archive is None or self.run_id is None:
+            return
+        try:
+            holds_lock = heartbeat(self.archive, self.run_id, self._stats())
+        except Exception:  # a missed heartbeat must not stop the crawl
+            log.exception("heartbeat failed")
+            return
+        if not holds_lock:
+            log.error("run %s lost its crawl lock to another crawl; stopping", self.run_id)
+            if self._beat is not None and self._beat.running:
+                self._beat.stop()
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="lock_lost"))
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, PageItem):
@@ -239,4 +249,5 @@ class ArchivePipeline:
         self.crawler.stats.set_value("xdd/summary", stats)
         finish_run(self.archive, self.run_id, status=status, stats=stats,
                    error=None if status == "ok" else f"crawl closed: {reason}")
-        self.archive.dispose()
+        if self.owns_archive:
+            self.archive.dispose()

@@ -135,6 +135,8 @@ def run_crawl(options: CrawlOptions, *, progress: Callable[[dict[str, Any]], Non
         # (items included) to our root handler; keep the level the caller (the CLI) chose
         logging.getLogger("scrapy").setLevel(scrapy_level)
         crawler = process.create_crawler(ArchiveSpider)
+        # the pipeline archives into the archive opened here (settings are deep-copied: no objects)
+        crawler.xdd_archive = archive  # type: ignore[attr-defined]
         ticker: task.LoopingCall | None = None
         if progress is not None:
 

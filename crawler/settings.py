@@ -31,6 +31,10 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 60
+# An article page is tens of KB; anything past these is not one (and would stall the reactor
+# while it is parsed)
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 

@@ -303,8 +303,12 @@ _MAGAZINE_RULES = (
     UrlRule(pattern=r"/videos/(?P<slug>[^/]+)-(?P<id>\d+)\.html", key="video:{id}", kind="video"),
     # 2025 site articles: /<category>/<slug>.html, no id: the path is the key
     UrlRule(pattern=r"/(?P<category>[a-z0-9-]+)/(?P<slug>[^/]+)\.html", key="{path}"),
-    # old site: /<category>/<slug>-<id>, no extension: the id is the key
-    UrlRule(pattern=r"/(?P<category>[a-z0-9-]+)/(?P<slug>[a-z0-9-]+)-(?P<id>\d+)", key="{id}"),
+    # old site: /<category>/<slug>-<id>, no extension: the id is the key (but /<category>/page-2 and
+    # /<category>/trang-2 are a listing's pages, not article 2)
+    UrlRule(
+        pattern=r"/(?P<category>[a-z0-9-]+)/(?!(?:page|trang)-?\d+$)(?P<slug>[a-z0-9-]+)-(?P<id>\d+)",
+        key="{id}",
+    ),
 )
 
 _MAGAZINE_LISTINGS = (

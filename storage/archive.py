@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleUrl, Blob, Capture, CaptureOutcome, Revision, utcnow
-from storage.normalize import changed_fields, clean, content_hash, is_trivial_change
+from storage.normalize import changed_fields, clean, content_hash, is_trivial_change, trivial_fold
 
 __all__ = [
     "CaptureResult",
@@ -181,8 +181,6 @@ class CaptureResult:
     trivial: bool = False
     reason: str | None = None
     republished: bool = False
-    # the caller should fetch the page again soon (a suspect cut waits for confirmation)
-    refetch: bool = False
 
 
 # -- blobs ---------------------------------------------------------------------------------------
@@ -211,31 +209,26 @@ def load_blob(session: Session, digest: str) -> bytes | None:
 
 
 def find_article(session: Session, site: str, urls: Sequence[str], keys: Sequence[str]) -> list[Article]:
-    """The distinct live-or-not articles any of ``urls`` (aliases) or ``keys`` already belong to,
-    oldest first, following redirect stubs to the article they were merged into."""
+    """The distinct articles any of ``urls`` (aliases) or ``keys`` already belong to, oldest first."""
     found: dict[int, Article] = {}
     if urls:
         rows = session.scalars(
             select(Article).join(ArticleUrl).where(ArticleUrl.url.in_(list(urls)), Article.site == site)
         )
-        for a in rows:
-            found[a.id] = a
+        found.update((a.id, a) for a in rows)
     if keys:
-        for a in session.scalars(select(Article).where(Article.site == site, Article.key.in_(list(keys)))):
-            found[a.id] = a
-    resolved: dict[int, Article] = {}
-    for article in found.values():
-        seen = set()
-        while article.redirect_article_id is not None and article.id not in seen:
-            seen.add(article.id)
-            article = session.get(Article, article.redirect_article_id)  # type: ignore[assignment]
-        resolved[article.id] = article
-    return sorted(resolved.values(), key=lambda a: a.id)
+        rows = session.scalars(select(Article).where(Article.site == site, Article.key.in_(list(keys))))
+        found.update((a.id, a) for a in rows)
+    return sorted(found.values(), key=lambda a: a.id)
 
 
 def _add_aliases(session: Session, article: Article, urls: Sequence[str], now: datetime) -> None:
-    for url in dict.fromkeys(urls):
-        alias = session.scalar(select(ArticleUrl).where(ArticleUrl.url == url))
+    wanted = list(dict.fromkeys(urls))
+    if not wanted:
+        return
+    existing = {a.url: a for a in session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(wanted)))}
+    for url in wanted:
+        alias = existing.get(url)
         if alias is None:
             session.add(ArticleUrl(article_id=article.id, url=url, first_seen_at=now, last_seen_at=now))
         else:
@@ -243,12 +236,21 @@ def _add_aliases(session: Session, article: Article, urls: Sequence[str], now: d
             alias.last_seen_at = now
 
 
+def _same_article(current: Revision | None, digest: str, title: str | None) -> bool:
+    """Whether a page reached through a redirect from an article's URL is still that article: the
+    same content, or the same title (punctuation and tone-mark placement aside). A redirect to a
+    different article (a removal pointing readers elsewhere) must never pass for an edit."""
+    if current is None:
+        return True
+    return current.content_hash == digest or trivial_fold(current.title) == trivial_fold(title)
+
+
 def _merge(session: Session, keep: Article, absorbed: Article) -> None:
     """``absorbed`` turned out to be ``keep`` reached by another URL (a redirect joined them, typically
     after the new URL was found in a listing before the old one was revisited). Fold it into ``keep``:
-    its aliases and captures move over; each of its revisions either is ``keep``'s current content
-    (and is dropped, its captures pointing at ``keep``'s revision) or is appended as a new revision.
-    The absorbed article row is then deleted: one article, however many URLs reach it."""
+    aliases and captures move over, and the two histories are interleaved by the time each revision
+    was first captured (consecutive identical states collapse into one); the absorbed row is deleted:
+    one article, however many URLs reach it."""
     log.info("article %s is article %s under another URL; merging it in", absorbed.id, keep.id)
     session.flush()
     session.execute(update(ArticleUrl).where(ArticleUrl.article_id == absorbed.id).values(article_id=keep.id))
@@ -256,34 +258,60 @@ def _merge(session: Session, keep: Article, absorbed: Article) -> None:
     session.execute(
         update(Article).where(Article.redirect_article_id == absorbed.id).values(redirect_article_id=keep.id)
     )
-    absorbed.current_revision_id = None
-    absorbed.current_revision = None
+    absorbed.current_revision = keep.current_revision = None
+    absorbed.current_revision_id = keep.current_revision_id = None
     session.flush()
-    current = keep.current_revision
-    highest = session.scalar(select(func.max(Revision.number)).where(Revision.article_id == keep.id)) or 0
-    theirs = session.scalars(
-        select(Revision).where(Revision.article_id == absorbed.id).order_by(Revision.number)
-    ).all()
-    for rev in theirs:
-        if current is not None and rev.content_hash == current.content_hash:
-            session.execute(update(Capture).where(Capture.revision_id == rev.id).values(revision_id=current.id))
+    first_seen = (
+        select(Revision, Capture.fetched_at)
+        .outerjoin(Capture, Capture.id == Revision.first_capture_id)
+        .where(Revision.article_id.in_([keep.id, absorbed.id]))
+    )
+    ordered = sorted(session.execute(first_seen).all(), key=lambda row: (row[1] or row[0].created_at, row[0].id))
+    # park the numbers out of the way of the unique (article_id, number) while renumbering
+    for position, (rev, _) in enumerate(ordered, start=1):
+        rev.number = -position
+        rev.article_id = keep.id
+    session.flush()
+    kept: list[Revision] = []
+    for rev, _ in ordered:
+        if kept and kept[-1].content_hash == rev.content_hash:
+            session.execute(update(Capture).where(Capture.revision_id == rev.id).values(revision_id=kept[-1].id))
+            kept[-1].last_seen_capture_id = max(kept[-1].last_seen_capture_id or 0, rev.last_seen_capture_id or 0)
             session.delete(rev)
             continue
-        if current is not None:
-            before, after = Content.of_revision(current).hashed_fields(), Content.of_revision(rev).hashed_fields()
+        if kept:
+            before, after = Content.of_revision(kept[-1]).hashed_fields(), Content.of_revision(rev).hashed_fields()
             rev.changed_fields = changed_fields(before, after)
             rev.trivial = is_trivial_change(before, after)
-        highest += 1
-        rev.article_id = keep.id
-        rev.number = highest
-        current = rev
+        else:
+            rev.changed_fields, rev.trivial = [], False
+        kept.append(rev)
     session.flush()
-    if current is not None and current is not keep.current_revision:
-        keep.current_revision = current
-        keep.current_revision_id = current.id
+    for number, rev in enumerate(kept, start=1):
+        rev.number = number
+    if kept:
+        keep.current_revision = kept[-1]
+        keep.current_revision_id = kept[-1].id
     keep.first_seen_at = min(keep.first_seen_at, absorbed.first_seen_at)
     session.delete(absorbed)
     session.flush()
+
+
+def _failure_backoff(session: Session, article: Article, policy: RevisitPolicy) -> timedelta:
+    """How long to wait after a failed fetch (error or rejection): ``policy.retry``, doubled for each
+    failure in a row before it, up to ``policy.gone``, so a site-wide outage is not hammered hourly."""
+    recent = session.scalars(
+        select(Capture.outcome)
+        .where(Capture.article_id == article.id)
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+        .limit(8)
+    ).all()
+    streak = 0
+    for outcome in recent:
+        if outcome not in (CaptureOutcome.ERROR, CaptureOutcome.REJECTED):
+            break
+        streak += 1
+    return min(policy.retry * (2**streak), max(policy.gone, policy.retry))
 
 
 # -- the rules -------------------------------------------------------------------------------------
@@ -332,6 +360,7 @@ def record_capture(
     keep_raw: str = "changes",
     now: datetime | None = None,
     category: str | None = None,
+    equivalents: Mapping[str, Sequence[str]] | None = None,
 ) -> CaptureResult:
     """Record one fetch of an article page and decide what it is (new, changed, unchanged, gone...).
 
@@ -339,14 +368,20 @@ def record_capture(
     filtering); the page's own category label is content, kept on the revision.
 
     ``urls`` are every URL this fetch touched (requested, redirects, final), already normalised;
-    ``keys`` their article keys, requested first. ``keep_raw`` is ``"changes"`` (keep the raw body for
+    ``keys`` their article keys, requested first; ``equivalents`` other spellings of a URL (the same
+    path on the site's canonical host), looked up and kept as aliases with it. ``keep_raw`` is ``"changes"`` (keep the raw body for
     new revisions, rejections and tombstones) or ``"all"`` (for every capture).
     """
     now = now or utcnow()
-    candidates = find_article(session, site, urls, keys)
-    article = candidates[0] if candidates else None
-    for other in candidates[1:]:
-        _merge(session, article, other)  # type: ignore[arg-type]
+    # the article the request was for, and the ones the URLs it was redirected to belong to
+    equivalents = equivalents or {}
+
+    def spellings(group: Sequence[str]) -> list[str]:
+        return list(dict.fromkeys(v for u in group for v in (u, *equivalents.get(u, ()))))
+
+    requested = find_article(session, site, spellings(urls[:1]), keys[:1])
+    landed = [a for a in find_article(session, site, spellings(urls[1:]), keys[1:]) if a not in requested]
+    article = (requested or landed or [None])[0]
 
     capture = Capture(
         article_id=article.id if article else None,
@@ -383,18 +418,25 @@ def record_capture(
         keep_body(always=False)
         if article is not None:
             article.last_checked_at = now
-            article.next_check_at = now + policy.retry
+            article.next_check_at = now + _failure_backoff(session, article, policy)
         return finish(CaptureOutcome.ERROR, fetched.error)
 
     # 2. 304: the page has not changed since the validators we sent
     if fetched.status == 304:
+        republished = False
         if article is not None:
+            republished = article.status != "live"
+            article.status, article.redirect_article_id = "live", None
             capture.revision_id = article.current_revision_id
             article.last_checked_at = now
             article.next_check_at = policy.next_check(
                 now=now, reference=_reference_time(article, None), seed=seed
             )
-        return finish(CaptureOutcome.NOT_MODIFIED)
+        result = finish(CaptureOutcome.NOT_MODIFIED, "republished" if republished else None,
+                        republished=republished)
+        if article is not None and article.current_revision is not None:
+            article.current_revision.last_seen_capture_id = capture.id
+        return result
 
     # 3. gone: 404/410, or a redirect to an unrelated page
     if fetched.status in (404, 410) or fetched.gone_reason:
@@ -422,7 +464,7 @@ def record_capture(
         keep_body(always=True)
         if article is not None:
             article.last_checked_at = now
-            article.next_check_at = now + policy.retry
+            article.next_check_at = now + _failure_backoff(session, article, policy)
         return finish(CaptureOutcome.REJECTED, reject_reason)
 
     assert extracted is not None and extracted.content is not None
@@ -430,7 +472,24 @@ def record_capture(
     digest = content_hash(content.hashed_fields())
     capture.content_hash = digest
 
-    # 5. an article page with content
+    # 5. an article page with content. Through a redirect it is either the requested article under
+    # a new URL (joined, merging an article first found under that URL), or another article: the
+    # requested one then counts as redirected, and the page is a capture of the article it shows.
+    source = requested[0] if requested else None
+    for other in requested[1:]:
+        _merge(session, source, other)  # type: ignore[arg-type]
+    alias_urls: Sequence[str] = spellings(urls)
+    if source is not None and len(urls) > 1 and not _same_article(source.current_revision, digest, content.title):
+        article = landed[0] if landed else None
+        for other in landed[1:]:
+            _merge(session, article, other)  # type: ignore[arg-type]
+        alias_urls, keys = spellings(urls[1:]), keys[1:] or keys
+        redirected_from = source
+    else:
+        article = source or (landed[0] if landed else None)
+        for other in landed if source is not None else landed[1:]:
+            _merge(session, article, other)  # type: ignore[arg-type]
+        redirected_from = None
     new_article = article is None
     if article is None:
         article = Article(
@@ -443,11 +502,14 @@ def record_capture(
         )
         session.add(article)
         session.flush()
-        capture.article_id = article.id
-    _add_aliases(session, article, urls, now)
+    capture.article_id = article.id
+    _add_aliases(session, article, alias_urls, now)
+    if redirected_from is not None:
+        _mark_redirected(session, redirected_from, article, fetched=fetched, crawl_run_id=crawl_run_id,
+                         policy=policy, now=now)
 
-    republished = article.status == "gone"
-    article.status = "live"
+    republished = article.status != "live"
+    article.status, article.redirect_article_id = "live", None
     article.last_checked_at = now
     article.canonical_url = canonical_url
     current = article.current_revision
@@ -473,9 +535,8 @@ def record_capture(
         suspect = _suspect_cut(current, content)
         if suspect is not None and not _confirms_suspect(session, article.id, digest):
             keep_body(always=True)
-            capture.content_hash = digest
             article.next_check_at = now + policy.retry
-            return finish(CaptureOutcome.REJECTED, suspect, refetch=True)
+            return finish(CaptureOutcome.REJECTED, suspect)
 
     old = Content.of_revision(current) if current is not None else None
     changed = changed_fields(old.hashed_fields(), content.hashed_fields()) if old else []
@@ -530,6 +591,39 @@ def record_capture(
         trivial=trivial,
         republished=republished,
     )
+
+
+def _mark_redirected(
+    session: Session,
+    article: Article,
+    to: Article,
+    *,
+    fetched: Fetched,
+    crawl_run_id: int | None,
+    policy: RevisitPolicy,
+    now: datetime,
+) -> None:
+    """``article``'s URL now redirects to another article: a tombstone capture, status redirected."""
+    if article.status != "redirected" or article.redirect_article_id != to.id:
+        log.info("article %s now redirects to article %s", article.id, to.id)
+    session.add(
+        Capture(
+            article_id=article.id,
+            crawl_run_id=crawl_run_id,
+            requested_url=fetched.requested_url,
+            final_url=fetched.final_url,
+            fetched_at=fetched.fetched_at,
+            http_status=None,  # the redirect's own status is not kept; the page it led to is `to`'s
+            headers={},
+            outcome=CaptureOutcome.GONE,
+            reason=f"redirected to another article ({to.id}: {fetched.final_url})",
+            revision_id=article.current_revision_id,
+        )
+    )
+    article.status = "redirected"
+    article.redirect_article_id = to.id
+    article.last_checked_at = now
+    article.next_check_at = now + policy.gone
 
 
 def _confirms_suspect(session: Session, article_id: int, digest: str) -> bool:

@@ -109,8 +109,8 @@ class ExportFilter:
 
     ``since`` (inclusive) and ``until`` (exclusive) bound the revision's capture time (the fetch that
     first saw it) for JSONL/CSV/Markdown, and the capture time for WARC. ``revisions`` is ``"latest"``
-    (each article's current revision, gone articles included with their status; redirect stubs, merged
-    into another article, left out) or ``"all"`` (every revision, the stubs' included).
+    (each article's current revision, gone and redirected articles included with their status) or
+    ``"all"`` (every revision).
 
     Example::
 
@@ -152,8 +152,6 @@ def _article_filters(flt: ExportFilter) -> list[Any]:
         where.append(Article.site == flt.site)
     if flt.category:
         where.append(Article.category == flt.category)
-    if flt.revisions == "latest":
-        where.append(Article.status != "redirected")
     return where
 
 

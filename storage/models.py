@@ -162,7 +162,7 @@ class Article(Base):
     current_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("revisions.id", use_alter=True, ondelete="SET NULL")
     )
-    # set when this article turned out to be another one reached by a redirect (status redirected)
+    # status redirected: this article's URL now leads to that other article
     redirect_article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
 
     current_revision: Mapped[Revision | None] = relationship(

@@ -70,12 +70,7 @@ def resolve_article(
                 candidates[by_id.id] = by_id
     if not candidates:
         raise NotFound(f"no article matches {ref!r} (give an id, a key, or a URL of the article)")
-    article = min(candidates.values(), key=lambda a: a.id)
-    seen: set[int] = set()
-    while article.redirect_article_id is not None and article.id not in seen:
-        seen.add(article.id)
-        article = session.get(Article, article.redirect_article_id)  # type: ignore[assignment]
-    return article
+    return min(candidates.values(), key=lambda a: a.id)
 
 
 @dataclass(frozen=True)
@@ -110,7 +105,7 @@ def list_articles(
     offset: int = 0,
 ) -> list[ArticleRow]:
     """Articles newest first (by publication, then first seen), with their current title and the
-    latest view count; redirect stubs only when ``status="redirected"`` is asked for."""
+    latest view count (whatever their status, unless ``status`` picks one)."""
     rev_count = (
         select(Revision.article_id, func.count().label("n")).group_by(Revision.article_id).subquery()
     )
@@ -134,8 +129,6 @@ def list_articles(
         stmt = stmt.where(Article.category == category)
     if status:
         stmt = stmt.where(Article.status == status)
-    else:
-        stmt = stmt.where(Article.status != "redirected")
     stmt = stmt.order_by(Revision.published_at.desc().nulls_last(), Article.first_seen_at.desc(), Article.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
@@ -214,6 +207,7 @@ def article_summary(session: Session, article: Article) -> dict[str, Any]:
         "aliases": list(urls),
         "category": article.category,
         "status": article.status,
+        "redirect_article_id": article.redirect_article_id,
         "first_seen_at": _iso(article.first_seen_at),
         "last_checked_at": _iso(article.last_checked_at),
         "last_changed_at": _iso(article.last_changed_at),
@@ -256,7 +250,7 @@ class CrawlState:
     known_urls: frozenset[str]
     due: tuple[tuple[int, str], ...]  # (article id, URL to fetch), most overdue first
     validators: dict[str, tuple[str | None, str | None]]  # URL -> (etag, last_modified)
-    all_articles: tuple[tuple[int, str], ...]  # every non-redirected article and its URL
+    all_articles: tuple[tuple[int, str], ...]  # every article and its URL (gone and redirected too)
     discovery_complete: bool  # a full discovery pass has finished before
 
 
@@ -268,7 +262,7 @@ def crawl_state(session: Session, site: str, *, now: datetime, due_limit: int | 
     )
     articles = session.execute(
         select(Article.id, Article.canonical_url, Article.next_check_at)
-        .where(Article.site == site, Article.status != "redirected")
+        .where(Article.site == site)
         .order_by(Article.next_check_at.nulls_first(), Article.id)
     ).all()
     due = [(a.id, a.canonical_url) for a in articles if a.next_check_at is None or a.next_check_at <= now]
@@ -280,6 +274,9 @@ def crawl_state(session: Session, site: str, *, now: datetime, due_limit: int | 
         .join(Article, Article.id == Capture.article_id)
         .where(
             Article.site == site,
+            # a gone or redirected article is asked for in full: a 304 to validators from before it
+            # went away would say nothing about whether it is back
+            Article.status == "live",
             Capture.outcome.in_(
                 [CaptureOutcome.NEW, CaptureOutcome.CHANGED, CaptureOutcome.UNCHANGED, CaptureOutcome.NOT_MODIFIED]
             ),

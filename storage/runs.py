@@ -96,15 +96,19 @@ def start_run(
         return run.id
 
 
-def heartbeat(archive: Archive, run_id: int, stats: dict[str, Any] | None = None) -> None:
-    """Refresh the lock's heartbeat (and the run's running stats)."""
+def heartbeat(archive: Archive, run_id: int, stats: dict[str, Any] | None = None) -> bool:
+    """Refresh the lock's heartbeat (and the run's running stats). False when the run no longer holds
+    the lock (a later crawl took it over, thinking this one dead): the caller must stop."""
     with archive.write() as session:
         run = session.get(CrawlRun, run_id)
         if run is None:
             raise NotFound(f"no crawl run {run_id}")
+        if run.status != "running":
+            return False
         run.heartbeat_at = utcnow()
         if stats is not None:
             run.stats = dict(stats)
+        return True
 
 
 def interrupt_runs_of(archive: Archive, pid: int, *, error: str, hostname: str | None = None) -> list[int]:
@@ -136,11 +140,19 @@ def finish_run(
     stats: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    """Mark a run ok / failed / interrupted with its final stats; this releases the lock."""
+    """Mark a run ok / failed / interrupted with its final stats; this releases the lock.
+
+    A run whose lock was taken over meanwhile keeps the status it was given then (interrupted): it
+    did not finish as the only crawl of its site, whatever it thinks."""
     with archive.write() as session:
         run = session.get(CrawlRun, run_id)
         if run is None:
             raise NotFound(f"no crawl run {run_id}")
+        if run.status != "running":
+            log.warning("run %s lost its lock before it ended (%s); keeping that status", run_id, run.status)
+            if stats is not None:
+                run.stats = dict(stats)
+            return
         run.status = status
         run.finished_at = utcnow()
         run.heartbeat_at = run.finished_at

@@ -345,7 +345,7 @@ def search(
     """Search the current revisions (or every revision), best match first.
 
     ``query`` is user text (see :func:`parse_query`). Gone articles are found too (their last text is
-    what people look for); redirect stubs are not, the article they point to is.
+    what people look for), and so are articles whose URL now redirects to another article.
     """
     parsed = parse_query(query)
     dialect = session.get_bind().dialect.name
@@ -391,7 +391,7 @@ def search(
 def _sqlite_search(session: Session, query: Query, *, all_revisions: bool, site: str | None,
                    limit: int, offset: int) -> tuple[list[tuple[int, float]], int]:
     weights = ", ".join(str(w) for _, w in COLUMNS)
-    where = [f"{FTS_TABLE} MATCH :match", "a.status != 'redirected'"]
+    where = [f"{FTS_TABLE} MATCH :match"]
     if not all_revisions:
         where.append("a.current_revision_id = r.id")
     if site:

@@ -82,9 +82,8 @@ def first_started_at(session: Session, site: str) -> datetime | None:
 
 def due_count(session: Session, *, now: datetime, site: str | None = None) -> int:
     """How many articles a crawl starting at ``now`` would revisit (the same rule as
-    :func:`storage.query.crawl_state`: not a redirect stub, and never checked or due by now)."""
+    :func:`storage.query.crawl_state`: never checked, or due by now)."""
     query = select(func.count()).select_from(Article).where(
-        Article.status != "redirected",
         or_(Article.next_check_at.is_(None), Article.next_check_at <= now),
     )
     if site is not None:
@@ -93,8 +92,8 @@ def due_count(session: Session, *, now: datetime, site: str | None = None) -> in
 
 
 def article_count(session: Session, *, site: str | None = None) -> int:
-    """How many articles the archive holds (redirect stubs excluded)."""
-    query = select(func.count()).select_from(Article).where(Article.status != "redirected")
+    """How many articles the archive holds."""
+    query = select(func.count()).select_from(Article)
     if site is not None:
         query = query.where(Article.site == site)
     return int(session.scalar(query) or 0)

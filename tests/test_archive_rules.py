@@ -140,7 +140,7 @@ def test_suspect_cut_is_held_then_confirmed(archive):
     capture(archive, content())
     cut = content(body_text=BODY.split("\n\n")[0])
     first = capture(archive, cut, at=T0 + timedelta(hours=1))
-    assert first.outcome == "rejected" and first.reason.startswith("suspect") and first.refetch
+    assert first.outcome == "rejected" and first.reason.startswith("suspect")
     second = capture(archive, cut, at=T0 + timedelta(hours=2))
     assert (second.outcome, second.revision_number) == ("changed", 2)
 
@@ -239,3 +239,74 @@ def test_a_failed_transaction_leaves_nothing_behind(archive):
                        extracted=Extracted(content=content()))
         raise RuntimeError("crash in the middle")
     assert count(archive, Article) == count(archive, Revision) == count(archive, Capture) == 0
+
+
+def test_a_redirect_to_a_different_known_article_is_a_redirect_not_an_edit(archive):
+    other_url = "http://127.0.0.1:8000/ly-luan-thuc-tien/bai-khac-12002"
+    capture(archive, content())
+    capture(archive, content(title="Một bài viết khác hẳn", body_text=BODY + "\n\nKhác."), url=other_url,
+            keys=("12002",), at=T0 + timedelta(minutes=5))
+    # article 1's URL now answers 301 to article 2
+    r = capture(archive, content(title="Một bài viết khác hẳn", body_text=BODY + "\n\nKhác."), url=other_url,
+                urls=[URL, other_url], keys=("12001", "12002"), at=T0 + timedelta(hours=1))
+    assert (r.outcome, r.article_id) == ("unchanged", 2)
+    with archive.read() as s:
+        assert s.execute(select(Article.id, Article.status, Article.redirect_article_id)).all() == [
+            (1, "redirected", 2), (2, "live", None)]
+        assert s.scalars(select(Revision.number).where(Revision.article_id == 1)).all() == [1]
+        tomb = s.scalars(select(Capture).where(Capture.article_id == 1).order_by(Capture.id.desc())).first()
+        assert (tomb.outcome, tomb.reason.startswith("redirected to another article")) == ("gone", True)
+        assert s.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == URL)) == 1
+
+
+def test_a_redirect_to_an_unseen_different_article_makes_it_an_article_of_its_own(archive):
+    capture(archive, content())
+    target = "http://127.0.0.1:8000/nhip-cau-ban-doc/tin-moi.html"
+    r = capture(archive, content(title="Tin mới hoàn toàn"), url=target, urls=[URL, target],
+                keys=("12001", "/nhip-cau-ban-doc/tin-moi.html"), at=T0 + timedelta(hours=1))
+    assert (r.outcome, r.article_id) == ("new", 2)
+    with archive.read() as s:
+        assert s.execute(select(Article.key, Article.status)).all() == [
+            ("12001", "redirected"), ("/nhip-cau-ban-doc/tin-moi.html", "live")]
+
+
+def test_a_merge_interleaves_the_two_histories_by_time(archive):
+    new_url = "http://127.0.0.1:8000/ly-luan-thuc-tien/bai-viet.html"
+    new_key = ("/ly-luan-thuc-tien/bai-viet.html",)
+    a, b, c = content(), content(body_text=BODY + "\n\nB."), content(body_text=BODY + "\n\nC.")
+    capture(archive, a)  # day 0, old URL
+    capture(archive, b, url=new_url, keys=new_key, at=T0 + timedelta(days=5))  # new URL, seen as new
+    capture(archive, c, at=T0 + timedelta(days=10))  # old URL again
+    r = capture(archive, c, url=new_url, urls=[URL, new_url], keys=("12001", *new_key), at=T0 + timedelta(days=11))
+    assert r.outcome == "unchanged"
+    with archive.read() as s:
+        bodies = [b.rsplit("\n\n", 1)[-1] for b in s.scalars(select(Revision.body_text).order_by(Revision.number))]
+        assert bodies == [BODY.rsplit("\n\n", 1)[-1], "B.", "C."]
+        assert s.scalars(select(Article.id)).all() == [1]
+
+
+def test_a_304_after_gone_brings_the_article_back(archive):
+    capture(archive, content())
+    capture(archive, None, status=404, at=T0 + timedelta(hours=1))
+    r = capture(archive, None, status=304, at=T0 + timedelta(hours=2))
+    assert (r.outcome, r.republished) == ("not_modified", True)
+    with archive.read() as s:
+        assert s.scalar(select(Article.status)) == "live"
+        assert s.scalar(select(Revision.last_seen_capture_id)) == r.capture_id
+
+
+def test_failures_in_a_row_back_off(archive):
+    policy = RevisitPolicy(jitter=0)
+    with archive.write() as s:
+        record_capture(s, site="replica", urls=[URL], keys=["12001"], canonical_url=URL, policy=policy, now=T0,
+                       fetched=Fetched(requested_url=URL, final_url=URL, fetched_at=T0, status=200, body=b"x"),
+                       extracted=Extracted(content=content()))
+    waits = []
+    for n in range(1, 5):
+        at = T0 + timedelta(days=n)
+        with archive.write() as s:
+            record_capture(s, site="replica", urls=[URL], keys=["12001"], canonical_url=URL, policy=policy,
+                           now=at, fetched=Fetched(requested_url=URL, final_url=URL, fetched_at=at, error="HTTP 503"))
+        with archive.read() as s:
+            waits.append(s.scalar(select(Article.next_check_at)) - at)
+    assert waits == [timedelta(hours=1), timedelta(hours=2), timedelta(hours=4), timedelta(hours=8)]

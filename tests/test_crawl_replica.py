@@ -227,3 +227,49 @@ def test_a_misbehaving_site_is_retried_politely_and_never_looks_like_an_edit(rep
     # the failed pages are retried (3 times) and then left for the next run, which is due soon
     assert len([r for r in replica.requests if r.path == replica.article_path(broken)]) == 4
     assert sql("select count(*) from revisions") == [(60,)]
+
+
+def later(days: int) -> dict[str, str]:
+    """A crawl's clock moved ``days`` ahead (the replica's articles are years old: revisits are rare)."""
+    from storage.models import utcnow
+
+    return {"XDD_NOW": (utcnow().replace(microsecond=0) + __import__("datetime").timedelta(days=days)).isoformat()}
+
+
+def test_a_redirect_to_another_article_is_a_redirect_not_an_edit(replica, crawl, sql):
+    crawl(replica)
+    a, b = replica.ids[3], replica.ids[4]
+    replica.redirect(a, to=replica.article_path(b))
+    report = crawl(replica, "--full")
+    assert report["stats"]["new_revisions"] == 0
+    rows = dict(sql("select id, status from articles"))
+    assert sorted(rows.values()).count("redirected") == 1 and len(rows) == 60
+    (redirected_id, target_id), = sql("select id, redirect_article_id from articles where status = 'redirected'")
+    assert sql("select count(*) from revisions where article_id = ?", redirected_id) == [(1,)]
+    assert sql("select canonical_url from articles where id = ?", target_id)[0][0].endswith(replica.article_path(b))
+
+
+def test_a_restored_article_is_live_again_on_an_ordinary_revisit(replica, crawl, sql):
+    crawl(replica)
+    target = replica.ids[7]
+    replica.delete(target)
+    crawl(replica, "--full")
+    replica.restore(target)
+    replica.clear_requests()
+    report = crawl(replica, env=later(8))  # gone articles are looked at again after a week
+    assert report["stats"]["republished"] == 1
+    hits = [r for r in replica.requests if r.path == replica.article_path(target)]
+    assert [h.status for h in hits] == [200] and "If-None-Match" not in hits[0].headers
+    assert current(sql, replica.article_path(target))["status"] == "live"
+
+
+def test_a_moved_article_is_fetched_whole_at_its_new_url(replica, crawl, sql):
+    crawl(replica)
+    target = replica.ids[9]
+    old_path = replica.article_path(target)
+    new_path = replica.move(target)
+    replica.clear_requests()
+    crawl(replica, env=later(40))  # old articles are revisited monthly; conditional GETs
+    statuses = [(r.path, r.status) for r in replica.requests if r.path in (old_path, new_path)]
+    assert (old_path, 301) in statuses and (new_path, 200) in statuses and (new_path, 304) not in statuses
+    assert current(sql, new_path)["number"] == 1

@@ -97,6 +97,7 @@ class ArchiveSpider(Spider):
         self.crawl_state = None  # storage.query.CrawlState, set by the pipeline when the spider opens
         self.budget_exhausted = False
         self.listing_failures = 0
+        self.listing_pages = 0  # listing, feed and sitemap responses parsed
         self._seen_keys: set[str] = set()
 
     # -- planning ------------------------------------------------------------------------------
@@ -112,7 +113,10 @@ class ArchiveSpider(Spider):
 
     def _is_new(self, url: str, key: str) -> bool:
         state = self.crawl_state
-        return key not in state.known_keys and normalize_url(url) not in state.known_urls  # type: ignore[union-attr]
+        if key in state.known_keys:  # type: ignore[union-attr]
+            return False
+        known = state.known_urls  # type: ignore[union-attr]
+        return normalize_url(url) not in known and normalize_url(self.profile.canonical_url(url)) not in known
 
     async def start(self) -> AsyncIterator[Request]:
         if self.crawl_state is None:
@@ -182,6 +186,7 @@ class ArchiveSpider(Spider):
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Home page or category listing: fetch new articles, follow categories and pagination."""
+        self.listing_pages += 1
         here = listing_section(response.url)
         here_page = page_number(response.url)
         new_here = 0
@@ -213,6 +218,7 @@ class ArchiveSpider(Spider):
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """RSS 2.0 or Atom: article links."""
+        self.listing_pages += 1
         if not isinstance(response, TextResponse):
             return
         response.selector.remove_namespaces()
@@ -226,6 +232,7 @@ class ArchiveSpider(Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """A sitemap or sitemap index (gzip or not)."""
+        self.listing_pages += 1
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
@@ -256,8 +263,14 @@ class ArchiveSpider(Spider):
         if failure.check(OffSite):
             log.info("%s", failure.value)
             return
-        self.listing_failures += 1
-        log.warning("listing %s failed: %s", failure.request.url, failure.getErrorMessage())
+        url = failure.request.url
+        log.warning("listing %s failed: %s", url, failure.getErrorMessage())
+        # Any one-segment path looks like a category; only a failed page of a known listing (a
+        # profile category, a feed, a sitemap, a page past the first) leaves discovery incomplete.
+        known = {self.profile.url(p) for p in (*self.profile.category_paths, *self.profile.feeds,
+                                                *self.profile.sitemaps)}
+        if url in known or page_number(url) > 1:
+            self.listing_failures += 1
 
     # -- articles --------------------------------------------------------------------------------
 
@@ -292,11 +305,18 @@ class ArchiveSpider(Spider):
                 follow = self.profile.url(target) if not self.profile.may_fetch(target) else target
                 request = response.request.replace(url=follow, dont_filter=True)  # type: ignore[union-attr]
                 request.meta["xdd_chain"] = [*chain, follow]
+                # the validators were for the old URL: the new one is fetched whole
                 request.meta.pop("xdd_validators", None)
+                request.headers.pop(b"If-None-Match", None)
+                request.headers.pop(b"If-Modified-Since", None)
                 yield request
                 return
+            elif response.status in (301, 308):
+                item.gone_reason = f"redirected for good to {target}, which is not an article"
             else:
-                item.gone_reason = f"redirected to {target}, which is not an article"
+                # a temporary redirect to a non-article (a maintenance or login page) says nothing
+                # about the article: try again later rather than call it gone
+                item.error = f"HTTP {response.status}: temporarily redirected to {target}"
             item.final_url = target
             yield item
             return
