@@ -15,9 +15,10 @@ down happens once on restart if it is at most ``schedule.misfire_grace`` late. A
 children (Scrapy then closes the spider and its run is recorded ``interrupted``), waits up to
 ``schedule.stop_timeout``, kills what is left, marks their runs interrupted, and exits 0.
 
-Full passes (``--full-every 7d``): before each scheduled crawl, the job looks for the last successful
-full crawl of the site in ``crawl_runs`` (scheduled or manual); when there is none, or it started
-longer ago than the period, this crawl runs with ``--full`` (every listing page, every known article).
+Full passes (``--full-every 7d``): before each scheduled crawl, the job looks for the last full crawl
+of the site in ``crawl_runs`` (scheduled or manual) that ran to its end or until it was stopped; when
+there is none, or it started longer ago than the period, this crawl runs with ``--full`` (every
+listing page, every known article, those checked longest ago first).
 
 Example::
 
@@ -61,7 +62,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, text
 
-from config import Config, format_duration
+from config import BY_NAME, Config, format_duration
+from crawler.sites import get_profile
 from errors import ConfigError, CrawlLocked, DaemonRunning, NotFound
 from storage.db import Archive
 from storage.models import utcnow
@@ -249,6 +251,11 @@ def schedule_from_config(settings: Config, *, allow_private: bool = False) -> Sc
         else:
             every = None
     if every is None and cron is None:
+        shaping = ("site", "base_url", "schedule.full_every", "crawl.max_requests", "schedule.timezone",
+                   "schedule.misfire_grace")
+        given = [BY_NAME[name].flag for name in shaping if settings.source(name) == "flag"]
+        if given:
+            raise ConfigError(f"{', '.join(given)} describe a schedule: give --every or --cron with them")
         return None
     return Schedule(
         site=settings["site"],
@@ -279,9 +286,24 @@ class JobInfo:
     allow_private: bool = False
     misfire_grace: timedelta | None = None
     error: str | None = None
+    # the job's trigger, to tell when the next runs are due (not shown)
+    trigger: BaseTrigger | None = field(default=None, repr=False, compare=False)
+
+    def overdue(self, since: datetime, now: datetime) -> bool:
+        """True when the schedule should have run at least twice since ``since`` (a crawl's end):
+        the second fire time after it is past. Follows the trigger itself, so a weekday-only or
+        office-hours cron does not raise alarms over a weekend or a night."""
+        if self.trigger is None or isinstance(self.trigger, IntervalTrigger):
+            return self.interval is not None and now - since > 2 * self.interval
+        first = self.trigger.get_next_fire_time(None, since)
+        if first is None:
+            return False
+        second = self.trigger.get_next_fire_time(first, first + timedelta(microseconds=1))
+        return second is not None and second < now
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("trigger")
         for key in ("interval", "full_every", "misfire_grace"):
             data[key] = format_duration(data[key]) if data[key] is not None else None
         return data
@@ -293,7 +315,7 @@ def _longest_gap(trigger: BaseTrigger, now: datetime) -> timedelta | None:
     fires: list[datetime] = []
     previous: datetime | None = None
     moment = now
-    for _ in range(24):  # a day of hourly runs, or the weekend gap of a weekday cron
+    for _ in range(24):  # for display: the longest gap over the next runs (status uses the trigger itself)
         fire = trigger.get_next_fire_time(previous, moment)
         if fire is None:
             break
@@ -326,6 +348,7 @@ def _job_info(job_id: str, next_run: float | None, state_bytes: bytes, now: date
         allow_private=bool(kwargs.get("allow_private")),
         misfire_grace=timedelta(seconds=grace) if grace is not None else None,
         error=None if state.get("func") == JOB_FUNC else f"not a crawl job ({state.get('func')})",
+        trigger=trigger if isinstance(trigger, BaseTrigger) else None,
     )
 
 
@@ -373,6 +396,7 @@ def add_schedule(archive: Archive, schedule: Schedule) -> tuple[JobInfo, str]:
     next time. An unchanged one keeps its next run time (so re-adding, or a daemon restart, never
     makes an extra run).
     """
+    get_profile(schedule.site, schedule.base_url)  # an unknown site or a bad URL fails now, not at 3 am
     with _job_store_session(archive, _zone(schedule.timezone)) as session:
         existing = session.get_job(schedule.id)
         grace = int(schedule.misfire_grace.total_seconds())
@@ -439,9 +463,10 @@ def daemon_lock_path(archive: Archive) -> Path:
 
 
 def log_file_for(archive: Archive) -> Path:
-    """Where the daemon logs: ``xdd-archive.log`` beside a SQLite archive, else in the current directory."""
+    """Where the daemon logs: ``<archive file>.log`` beside a SQLite archive (one log per archive, as
+    two daemons rotating one file would clash), else ``xdd-archive.log`` in the current directory."""
     path = archive.path
-    return path.with_name(LOG_FILE) if path is not None else Path(LOG_FILE).resolve()
+    return path.with_name(path.name + ".log") if path is not None else Path(LOG_FILE).resolve()
 
 
 @contextlib.contextmanager
@@ -486,13 +511,16 @@ def daemon_pid(archive: Archive) -> int | None:
 
 
 def needs_full_pass(archive: Archive, site: str, full_every: timedelta | None, now: datetime | None = None) -> bool:
-    """Whether a scheduled crawl of ``site`` should be a full pass: the last successful full crawl
-    started ``full_every`` or longer ago, or there is none."""
+    """Whether a scheduled crawl of ``site`` should be a full pass: no full crawl has run in the last
+    ``full_every``. One that ran to its end or until it was stopped (its time limit, SIGTERM) counts:
+    restarting a pass too big for the time limit on every run would starve the incremental crawls,
+    and the next pass revisits the articles checked longest ago first. A crashed one does not count."""
     if not full_every:
         return False
     with archive.read() as session:
-        last = last_run(session, site, status="ok", full=True)
-    return last is None or (now or utcnow()) - last.started_at >= full_every
+        runs = [last_run(session, site, status=status, full=True) for status in ("ok", "interrupted")]
+    started = [run.started_at for run in runs if run is not None]
+    return not started or (now or utcnow()) - max(started) >= full_every
 
 
 def crawl_command_line(
@@ -506,7 +534,8 @@ def crawl_command_line(
     allow_private: bool = False,
 ) -> list[str]:
     """The child process of one scheduled crawl (``--json`` so the daemon can log its report)."""
-    command = [sys.executable, "-m", "cli", "crawl", "--site", site, "--db", db, "--trigger", "schedule", "--json"]
+    # -P: a cli.py in the daemon's working directory must never stand in for ours
+    command = [sys.executable, "-P", "-m", "cli", "crawl", "--site", site, "--db", db, "--trigger", "schedule", "--json"]
     if config_path is not None:
         command += ["--config", str(config_path)]
     if base_url:
@@ -880,14 +909,17 @@ def status_report(archive: Archive, *, now: datetime | None = None, site: str | 
             if job.site is None or job.interval is None:
                 continue
             limit = 2 * job.interval
-            ok = last_run(session, job.site, status="ok")
-            if ok is not None and now - (ok.finished_at or ok.started_at) > limit:
+            ok = last_run(session, job.site, status="ok", triggers=("manual", "schedule"))
+            if ok is not None and job.overdue(ok.finished_at or ok.started_at, now):
                 warnings.append({
                     "code": "stopped",
                     "site": job.site,
                     "message": f"the last successful crawl of {job.site} finished "
-                               f"{_ago(now - (ok.finished_at or ok.started_at))} ago, more than twice the "
-                               f"schedule's interval ({job.schedule}): the archive may have silently stopped",
+                               f"{_ago(now - (ok.finished_at or ok.started_at))} ago, "
+                               + (f"more than twice the schedule's interval ({job.schedule})"
+                                  if isinstance(job.trigger, IntervalTrigger) or job.trigger is None
+                                  else f"and the schedule ({job.schedule}) has come round twice since")
+                               + ": the archive may have silently stopped",
                 })
             elif ok is None:
                 first_at = first_started_at(session, job.site)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,8 @@ DEMO_DB = "xdd-demo.db"
 
 def run_cli_crawl(db: Path, base_url: str, *, full: bool) -> dict[str, Any]:
     """One crawl in a child process (Twisted's reactor runs once per process); its JSON report."""
-    args = [sys.executable, "-m", "cli", "crawl", "--site", "replica", "--base-url", base_url,
+    # -P: a cli.py in the current directory must never stand in for ours
+    args = [sys.executable, "-P", "-m", "cli", "crawl", "--site", "replica", "--base-url", base_url,
             "--db", str(db), "--trigger", "demo", "--json"]
     if full:
         args.append("--full")
@@ -32,6 +34,19 @@ def run_cli_crawl(db: Path, base_url: str, *, full: bool) -> dict[str, Any]:
     if done.returncode not in (0, 1):
         raise ArchiveError(f"the demo crawl failed (exit {done.returncode})")
     return json.loads(done.stdout)
+
+
+def _holds_only_demo_runs(db: Path) -> bool:
+    """True when the file is an archive the demo made (every run in it a demo run)."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            triggers = {t for (t,) in conn.execute("SELECT DISTINCT \"trigger\" FROM crawl_runs")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False  # not an archive at all: not ours to replace either
+    return triggers <= {"demo"}
 
 
 def _summary(report: dict[str, Any]) -> str:
@@ -60,6 +75,9 @@ def demo_command(articles: int, db_path: str, as_json: bool) -> None:
     db = Path(db_path).resolve()
     if db.name == "xdd-archive.db" or (os.environ.get("XDD_DB") and Path(os.environ["XDD_DB"]).resolve() == db):
         raise ArchiveError(f"the demo never writes to your real archive ({db}); choose another --db")
+    if db.exists() and not _holds_only_demo_runs(db):
+        raise ArchiveError(f"{db} holds crawls that are not the demo's; the demo replaces its archive, so "
+                           "choose another --db")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     say = (lambda *a, **k: None) if as_json else console.print
@@ -112,11 +130,12 @@ def demo_command(articles: int, db_path: str, as_json: bool) -> None:
     console.print(f"  article {gone['article']['id']} is [bold]{gone['article']['status']}[/bold] "
                   f"(capture: {tomb['outcome']}, HTTP {tomb['http_status']})")
     n = changed["article"]["id"]
+    where = db_path if Path(db_path).resolve() == db and not Path(db_path).is_absolute() else str(db)
     console.print(f"\nThe demo archive is {db}. Explore it:")
-    console.print(f"  xdd-archive articles --db {DEMO_DB}")
-    console.print(f"  xdd-archive show {n} --db {DEMO_DB}")
-    console.print(f"  xdd-archive history {n} --db {DEMO_DB}")
-    console.print(f"  xdd-archive history {gone['article']['id']} --db {DEMO_DB} --json")
+    console.print(f"  xdd-archive articles --db {where}")
+    console.print(f"  xdd-archive diff {n} --db {where}")
+    console.print(f"  xdd-archive history {n} --db {where}")
+    console.print(f"  xdd-archive history {gone['article']['id']} --db {where} --json")
 
 
 COMMANDS = [demo_command]

@@ -145,7 +145,7 @@ def export_command(fmt: str, out: str, since: str | None, until: str | None, sit
         until=parse_when(until, option="--until", end=True) if until else None,
         revisions=revisions or default_revisions(fmt),
     )
-    archive = open_archive(db)
+    archive = open_archive(db, create=False)
     try:
         with sigterm_as_exit(), progress_bar(is_terminal(), f"export {fmt}") as update:
             report = export(archive, fmt=fmt, out=out, flt=flt, gzip=use_gzip, excel=excel,
@@ -220,6 +220,14 @@ def import_warc_command(files: tuple[str, ...], site: str, base_url: str | None,
                       f"[{colour}]{report.status}[/{colour}] in {report.seconds or 0:.1f} s")
         for key, label in IMPORT_LINES:
             console.print(f"  {label:<28} {report.stats.get(key, 0):>7}", markup=False)
+    stats = report.stats
+    if report.status == "ok" and not stats.get("imported") and not stats.get("already_imported") \
+            and stats.get("not_article"):
+        # every response was for URLs that are not this site's articles: most likely the wrong --site
+        raise ConfigError(
+            f"none of the {stats['not_article']} responses is an article URL of site {report.site!r}; "
+            "is it the right --site (and --base-url for a replica's WARC)?"
+        )
     return 0 if report.status == "ok" else 1
 
 

@@ -85,7 +85,7 @@ def diff_command(article: str, rev_a: int | None, rev_b: int | None, fmt: str, o
         fmt = "json"
     if out is not None and fmt != "side-by-side":
         raise ConfigError("--out is for --format side-by-side")
-    archive = open_archive(db)
+    archive = open_archive(db, create=False)
     with archive.read() as session:
         found = find_article(session, article, site)
         old, new = pick_revisions(session, found, rev_a, rev_b)
@@ -193,7 +193,9 @@ def changes_command(since: str, until: str | None, site: str | None, kinds: tupl
     now = utcnow()
     start = parse_when(since, now=now, option="--since")
     end = parse_when(until, now=now, option="--until", end=True) if until else now
-    archive = open_archive(db)
+    if start >= end:
+        raise ConfigError(f"--since ({start.isoformat()}) must be before --until ({end.isoformat()})")
+    archive = open_archive(db, create=False)
     with archive.read() as session:
         report = changes_report(session, since=start, until=end, site=site, include_trivial=include_trivial,
                                 kinds=kinds or None)
@@ -268,7 +270,7 @@ def search_command(query: tuple[str, ...], all_revisions: bool, site: str | None
       xdd-archive search --all-revisions --json -- nghi quyet 26* -covid
     """
     text = " ".join(query)
-    archive = open_archive(db)
+    archive = open_archive(db, create=False)
     with archive.read() as session:
         results = search(session, text, all_revisions=all_revisions, site=site, limit=limit, offset=offset)
     if as_json:
@@ -276,7 +278,11 @@ def search_command(query: tuple[str, ...], all_revisions: bool, site: str | None
         return
     scope = "all revisions" if all_revisions else "current revisions"
     if not results.hits:
-        console.print(f"No match for {text!r} in {scope}.", markup=False)
+        if results.total:
+            console.print(f"{results.total} matches in {scope} for {text!r}; none past --offset {offset}.",
+                          markup=False)
+        else:
+            console.print(f"No match for {text!r} in {scope}.", markup=False)
         return
     shown = f"{offset + 1}-{offset + len(results.hits)} of {results.total}"
     console.print(f"{shown} matches in {scope} for {text!r}", markup=False)

@@ -51,7 +51,7 @@ def articles_command(site: str | None, category: str | None, status: str | None,
       xdd-archive articles --status gone --json
       xdd-archive articles --db xdd-demo.db --category nhip-cau-ban-doc
     """
-    archive = open_archive(db)
+    archive = open_archive(db, create=False)
     with archive.read() as session:
         rows = list_articles(session, site=site, category=category, status=status, limit=limit, offset=offset)
     if as_json:
@@ -87,7 +87,7 @@ def show_command(article: str, number: int | None, site: str | None, db: str | N
       xdd-archive show 12
       xdd-archive show https://www.xaydungdang.org.vn/nhip-cau-ban-doc/kip-thoi-6501 --json
     """
-    archive = open_archive(db)
+    archive = open_archive(db, create=False)
     with archive.read() as session:
         found = find_article(session, article, site)
         if number is None:
@@ -132,7 +132,7 @@ def history_command(article: str, site: str | None, db: str | None, as_json: boo
       xdd-archive history 12
       xdd-archive history 3 --db xdd-demo.db --json
     """
-    archive = open_archive(db)
+    archive = open_archive(db, create=False)
     with archive.read() as session:
         data = article_history(session, find_article(session, article, site))
     if as_json:

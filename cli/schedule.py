@@ -16,7 +16,6 @@ from rich.table import Table
 
 from cli.common import console, err_console, json_option, print_json, short_time
 from config import SETTINGS, Config, format_duration, with_settings
-from crawler.sites import get_profile
 from errors import ConfigError
 from scheduler import (
     JobInfo,
@@ -109,8 +108,9 @@ def schedule_add_command(allow_private: bool, as_json: bool, settings: Config) -
 
     --every takes 6h, 30m, 1h30m, 2s...; --cron a crontab line (in --timezone, default this
     machine's). An interval schedule first runs as soon as the daemon runs. With --full-every 7d, a
-    scheduled crawl is a full pass (--full) whenever the last successful full crawl of the site is
-    older than 7 days. Adding the same schedule again changes nothing.
+    scheduled crawl is a full pass (--full) whenever the last full crawl of the site (run to its end
+    or to its time limit) started more than 7 days ago. Adding the same schedule again changes
+    nothing.
 
     \b
     Examples:
@@ -118,10 +118,10 @@ def schedule_add_command(allow_private: bool, as_json: bool, settings: Config) -
       xdd-archive schedule add --cron "0 */6 * * *" --timezone Asia/Ho_Chi_Minh
       xdd-archive schedule add --site replica --base-url http://127.0.0.1:8765 --every 2s --db demo.db
     """
-    schedule = schedule_from_config(settings, allow_private=allow_private)
-    if schedule is None:
+    if settings["schedule.every"] is None and settings["schedule.cron"] is None:
         raise ConfigError("give --every DURATION (e.g. 6h) or --cron CRONTAB (e.g. '0 */6 * * *')")
-    get_profile(schedule.site, schedule.base_url)  # an unknown site or a bad URL fails now, not at 3 am
+    schedule = schedule_from_config(settings, allow_private=allow_private)
+    assert schedule is not None
     archive = open_archive(settings["database"])
     info, outcome = add_schedule(archive, schedule)
     archive.dispose()
@@ -145,7 +145,7 @@ def schedule_list_command(as_json: bool, settings: Config) -> None:
       xdd-archive schedule list
       xdd-archive schedule list --db archive.db --json
     """
-    archive = open_archive(settings["database"])
+    archive = open_archive(settings["database"], create=False)
     jobs = list_schedules(archive)
     archive.dispose()
     if as_json:
@@ -171,7 +171,7 @@ def schedule_remove_command(job_id: str, as_json: bool, settings: Config) -> Non
       xdd-archive schedule remove crawl:xaydungdang
       xdd-archive schedule remove replica
     """
-    archive = open_archive(settings["database"])
+    archive = open_archive(settings["database"], create=False)
     removed = remove_schedule(archive, job_id)
     archive.dispose()
     if as_json:
@@ -208,7 +208,7 @@ def schedule_run_command(settings: Config) -> int:
 
     One daemon per archive (a second one exits at once, status 75). Each crawl runs in its own
     process, stopped after --time-limit. SIGTERM or Ctrl-C stops the running crawl cleanly (its run
-    is marked interrupted) and exits 0. Logs go to stderr and to xdd-archive.log beside the
+    is marked interrupted) and exits 0. Logs go to stderr and to <database>.log beside the
     database (rotated at 10 MB). A schedule given here (--every / --cron, or in the config file) is
     added first, as `schedule add` would.
 
@@ -302,7 +302,7 @@ def status_command(only_site: str | None, runs: int, as_json: bool, settings: Co
       xdd-archive status
       xdd-archive status --db archive.db --json | jq .warnings
     """
-    archive = open_archive(settings["database"])
+    archive = open_archive(settings["database"], create=False)
     report = status_report(archive, now=utcnow(), site=only_site, runs=runs)
     archive.dispose()
     if as_json:

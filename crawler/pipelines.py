@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -71,6 +72,39 @@ def extracted_of(profile: SiteProfile, page: PageItem) -> Extracted | None:
     )
 
 
+@dataclass(frozen=True)
+class PageIdentity:
+    """Who a fetched page is: its article URLs (normalised; requested first, final last), their
+    article keys, each URL's spelling on the site's canonical host, and the canonical URL."""
+
+    urls: list[str]
+    keys: list[str]
+    equivalents: dict[str, list[str]]
+    canonical_url: str
+    category: str | None
+
+    @property
+    def spellings(self) -> list[str]:
+        """Every URL with its other spellings: what to look the article up by."""
+        return list(dict.fromkeys(v for u in self.urls for v in (u, *self.equivalents.get(u, ()))))
+
+
+def page_identity(profile: SiteProfile, page: PageItem) -> PageIdentity:
+    """The identity of ``page`` under ``profile`` (DESIGN.md, "Identity of an article")."""
+    article_urls = [u for u in dict.fromkeys(page.urls or [page.requested_url]) if profile.is_article_url(u)]
+    if not article_urls:
+        article_urls = [page.requested_url]
+    keys = [k for k in dict.fromkeys(profile.article_key(u) for u in article_urls) if k]
+    return PageIdentity(
+        urls=[normalize_url(u) for u in article_urls],
+        keys=keys or [profile.canonical_url(page.requested_url)],
+        # each URL on the site's canonical host and scheme too, so http/https/www variants find it again
+        equivalents={normalize_url(u): [normalize_url(profile.canonical_url(u))] for u in article_urls},
+        canonical_url=profile.canonical_url(article_urls[-1]),
+        category=profile.category_of(article_urls[-1]),
+    )
+
+
 def capture_page(
     session: Session,
     profile: SiteProfile,
@@ -88,12 +122,7 @@ def capture_page(
     import restoring an ``unchanged`` capture from its metadata record: the body is gone, the verdict
     is known).
     """
-    article_urls = [u for u in dict.fromkeys(page.urls or [page.requested_url]) if profile.is_article_url(u)]
-    if not article_urls:
-        article_urls = [page.requested_url]
-    keys = [k for k in dict.fromkeys(profile.article_key(u) for u in article_urls) if k]
-    if not keys:
-        keys = [profile.canonical_url(page.requested_url)]
+    identity = page_identity(profile, page)
     fetched = Fetched(
         requested_url=page.requested_url,
         final_url=page.final_url,
@@ -108,12 +137,11 @@ def capture_page(
     return record_capture(
         session,
         site=profile.name,
-        urls=[normalize_url(u) for u in article_urls],
-        # each URL on the site's canonical host and scheme too, so http/https/www variants find it again
-        equivalents={normalize_url(u): [normalize_url(profile.canonical_url(u))] for u in article_urls},
-        keys=keys,
-        canonical_url=profile.canonical_url(article_urls[-1]),
-        category=profile.category_of(article_urls[-1]),
+        urls=identity.urls,
+        equivalents=identity.equivalents,
+        keys=identity.keys,
+        canonical_url=identity.canonical_url,
+        category=identity.category,
         fetched=fetched,
         extracted=extracted if extracted is not None else extracted_of(profile, page),
         crawl_run_id=crawl_run_id,

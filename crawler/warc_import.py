@@ -49,7 +49,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from crawler.items import PageItem
-from crawler.pipelines import capture_page
+from crawler.pipelines import capture_page, page_identity
 from crawler.sites import SiteProfile, get_profile, normalize_url
 from errors import ConfigError, FetchError
 from storage.archive import DEFAULT_POLICY, Content, Extracted, RevisitPolicy, find_article
@@ -418,13 +418,6 @@ class _Importer:
             gone_reason=gone_reason,
         )
 
-    def _identity(self, page: PageItem) -> tuple[list[str], list[str]]:
-        """The normalised URLs and article keys of a page, as capture_page derives them."""
-        urls = [u for u in dict.fromkeys(page.urls or [page.requested_url]) if self.profile.is_article_url(u)]
-        urls = urls or [page.requested_url]
-        keys = [k for k in dict.fromkeys(self.profile.article_key(u) for u in urls) if k]
-        return [normalize_url(u) for u in urls], keys or [self.profile.canonical_url(page.requested_url)]
-
     def _skip(self, session: Session, entry: _Entry, page: PageItem, digest: str | None) -> bool:
         """True (and counted) when the archive has this capture already, or a later one of its article."""
         same = select(Capture.id).where(
@@ -436,8 +429,8 @@ class _Importer:
         if session.scalar(same.limit(1)) is not None:
             self.stats["already_imported"] += 1
             return True
-        urls, keys = self._identity(page)
-        articles = find_article(session, self.profile.name, urls, keys)
+        identity = page_identity(self.profile, page)
+        articles = find_article(session, self.profile.name, identity.spellings, identity.keys)
         if articles:
             latest = session.scalar(
                 select(func.max(Capture.fetched_at)).where(Capture.article_id.in_([a.id for a in articles]))
@@ -507,8 +500,8 @@ class _Importer:
         """The content an ``unchanged`` capture saw: the article's current revision, if its hash is the
         one recorded (else the history in this archive differs, and we will not guess)."""
         want = cap.get("content_hash") or (meta.get("revision") or {}).get("content_hash")
-        urls, keys = self._identity(page)
-        articles = find_article(session, self.profile.name, urls, keys)
+        identity = page_identity(self.profile, page)
+        articles = find_article(session, self.profile.name, identity.spellings, identity.keys)
         current = articles[0].current_revision if articles else None
         if not want or current is None or current.content_hash != want:
             return None

@@ -121,9 +121,17 @@ class Archive:
         self.engine.dispose()
 
 
-def open_archive(db: str | None = None, *, migrate: bool = True) -> Archive:
-    """Open (creating and migrating if needed) the archive at ``db`` (path or SQLAlchemy URL)."""
+def open_archive(db: str | None = None, *, migrate: bool = True, create: bool = True) -> Archive:
+    """Open (creating and migrating if needed) the archive at ``db`` (path or SQLAlchemy URL).
+
+    ``create=False`` is for commands that only read: a SQLite file that does not exist is then an
+    error (a mistyped --db), not a new empty archive.
+    """
     url = resolve_db_url(db)
+    if not create and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise StorageError(f"no archive at {path} (crawl first, or point --db / XDD_DB at one)")
     try:
         engine = create_engine(url, future=True)
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:

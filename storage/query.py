@@ -260,14 +260,20 @@ def crawl_state(session: Session, site: str, *, now: datetime, due_limit: int | 
     urls = frozenset(
         session.scalars(select(ArticleUrl.url).join(Article).where(Article.site == site))
     )
+    # checked longest ago first: a full pass cut short by its time limit is carried on by the next
     articles = session.execute(
         select(Article.id, Article.canonical_url, Article.next_check_at)
         .where(Article.site == site)
-        .order_by(Article.next_check_at.nulls_first(), Article.id)
+        .order_by(Article.last_checked_at.nulls_first(), Article.id)
     ).all()
-    due = [(a.id, a.canonical_url) for a in articles if a.next_check_at is None or a.next_check_at <= now]
+    due = sorted(
+        ((a.id, a.canonical_url, a.next_check_at) for a in articles
+         if a.next_check_at is None or a.next_check_at <= now),
+        key=lambda row: (row[2] is not None, row[2] or now, row[0]),
+    )
     if due_limit is not None:
         due = due[:due_limit]
+    due_pairs = tuple((article_id, url) for article_id, url, _ in due)
     # validators of each article's latest successful capture
     latest = (
         select(Capture.article_id, func.max(Capture.id).label("cid"))
@@ -301,7 +307,7 @@ def crawl_state(session: Session, site: str, *, now: datetime, due_limit: int | 
     return CrawlState(
         known_keys=keys,
         known_urls=urls,
-        due=tuple(due),
+        due=due_pairs,
         validators=validators,
         all_articles=tuple((a.id, a.canonical_url) for a in articles),
         discovery_complete=bool(complete),

@@ -63,9 +63,19 @@ def recent_runs(session: Session, *, site: str | None = None, limit: int = 10) -
     return [RunSummary.of(run) for run in session.scalars(query)]
 
 
-def last_run(session: Session, site: str, *, status: str | None = "ok", full: bool | None = None) -> RunSummary | None:
-    """The newest run of ``site`` with that status (None: any), only full passes when ``full``."""
+def last_run(
+    session: Session,
+    site: str,
+    *,
+    status: str | None = "ok",
+    full: bool | None = None,
+    triggers: tuple[str, ...] | None = None,
+) -> RunSummary | None:
+    """The newest run of ``site`` with that status (None: any), only full passes when ``full``, only
+    runs started by one of ``triggers`` when given (a WARC import is no crawl)."""
     query = select(CrawlRun).where(CrawlRun.site == site)
+    if triggers is not None:
+        query = query.where(CrawlRun.trigger.in_(triggers))
     if status is not None:
         query = query.where(CrawlRun.status == status)
     if full is not None:

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
+from storage.db import open_archive
 
 from .conftest import run_cli
 
@@ -58,7 +59,7 @@ def test_the_readme_names_every_top_level_command():
     [
         (["show", "4242"], 6, "no article matches '4242'"),
         (["crawl", "--site", "nosuchsite"], 2, "unknown site 'nosuchsite'"),
-        (["articles", "--db", "/nonexistent/dir/archive.db"], 5, "does not exist"),
+        (["articles", "--db", "/nonexistent/dir/archive.db"], 5, "no archive at /nonexistent/dir/archive.db"),
         (["changes", "--since", "last tuesday"], 2, "--since"),
         (["crawl", "--site", "replica", "--base-url", "ftp://example.org"], 2, "--base-url"),
         (["crawl", "--site", "xaydungdang", "--base-url", "http://127.0.0.1:9"], 2, "pass --allow-private"),
@@ -66,6 +67,7 @@ def test_the_readme_names_every_top_level_command():
     ],
 )
 def test_bad_input_is_one_line_and_an_exit_status(tmp_path, args, code, message):
+    open_archive(str(tmp_path / "archive.db")).dispose()  # an empty archive
     if "--db" not in args:
         args = [*args, "--db", str(tmp_path / "archive.db")] if args[0] != "extract" else args
     done = run_cli(*args, check=code)
@@ -73,6 +75,15 @@ def test_bad_input_is_one_line_and_an_exit_status(tmp_path, args, code, message)
     assert len(lines) == 1 and lines[0].startswith("xdd-archive: error:"), done.stderr
     assert message in lines[0]
     assert "Traceback" not in done.stderr
+
+
+def test_reading_commands_never_create_an_archive_at_a_mistyped_path(tmp_path):
+    typo = tmp_path / "archvie.db"
+    for args in (["articles"], ["status"], ["search", "dang"], ["changes"], ["export", "--format", "jsonl",
+                                                                          "--out", str(tmp_path / "x.jsonl")]):
+        done = run_cli(*args, "--db", str(typo), check=5)
+        assert done.stderr.startswith("xdd-archive: error: no archive at"), done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_page_that_is_not_an_article_exits_4(tmp_path):

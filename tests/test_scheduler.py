@@ -342,7 +342,7 @@ def test_a_schedule_every_two_seconds_runs_real_crawls_and_survives_a_daemon_res
                                                                              ("crawl:xaydungdang",)]
             assert daemon.stop() == 0
         assert "schedule from flag --every: crawl:replica unchanged" in daemon.log()
-    log_file = db.parent / "xdd-archive.log"
+    log_file = db.parent / (db.name + ".log")
     assert "crawl of replica: run 1 ok" in log_file.read_text()
     assert query(db, "select count(*) from crawl_runs where status = 'running'") == [(0,)]
 
@@ -391,3 +391,15 @@ def test_a_crawl_over_its_time_limit_is_stopped_and_one_that_will_not_stop_is_ki
     (error,), = sql("select error from crawl_runs")
     assert "without closing its run; the scheduler stopped it: time limit of 6s reached" in error
     assert "did not stop; killing it" in daemon.log()
+
+
+def test_a_cron_schedule_that_pauses_overnight_is_not_reported_stopped_at_night(archive, monkeypatch):
+    # office hours, every 5 minutes; the last crawl ended at 17:56 and it is now 02:52 the next day
+    add_schedule(archive, Schedule(site="replica", cron="*/5 8-17 * * *", timezone="UTC"))
+    evening = datetime(2026, 6, 1, 17, 56, tzinfo=UTC)
+    _run(archive, monkeypatch, at=evening)
+    night = datetime(2026, 6, 2, 2, 52, tzinfo=UTC)
+    assert "stopped" not in [w["code"] for w in status_report(archive, now=night).warnings]
+    # by 08:10 the schedule has come round twice without a crawl: that is worth a warning
+    morning = datetime(2026, 6, 2, 8, 11, tzinfo=UTC)
+    assert "stopped" in [w["code"] for w in status_report(archive, now=morning).warnings]

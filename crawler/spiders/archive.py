@@ -35,13 +35,15 @@ log = logging.getLogger(__name__)
 ARTICLE_STATUSES = [301, 302, 303, 307, 308, 304, 400, 401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
 MAX_REDIRECTS = 5
 
-# Request priorities: entry listings first; then known articles (so that a known URL that now
-# redirects joins its new URL to the article before that URL, found in a listing, looks new); then
-# new articles; then deeper listing pages.
+# Request priorities: entry listings first; then due revisits (so that a known URL that now
+# redirects usually joins its new URL to the article before that URL, found in a listing, looks new;
+# the archive merges the two when it does not); then new articles; then deeper listing pages; last,
+# the bulk re-fetch of a full pass, which must never keep new articles waiting.
 PRIORITY_ENTRY = 30
 PRIORITY_REVISIT = 20
 PRIORITY_NEW_ARTICLE = 10
 PRIORITY_DEEP_LISTING = 5
+PRIORITY_FULL_PASS = 0
 
 _PAGE_NUMBER = (
     re.compile(r"(?:^|&)(?:page|Page|trang|p)=(\d+)"),
@@ -134,9 +136,13 @@ class ArchiveSpider(Spider):
             for path in profile.sitemaps:
                 yield Request(profile.url(path), callback=self.parse_sitemap, priority=PRIORITY_ENTRY,
                               errback=self.listing_failed)
+        due = {article_id for article_id, _url in self.crawl_state.due}
         revisits = self.crawl_state.all_articles if self.full else self.crawl_state.due
-        for _article_id, url in revisits:
-            yield self.article_request(profile.url(url), revisit=True, canonical=url)
+        for article_id, url in revisits:
+            request = self.article_request(profile.url(url), revisit=True, canonical=url)
+            if article_id not in due:
+                request.priority = PRIORITY_FULL_PASS
+            yield request
 
     def article_request(self, url: str, *, revisit: bool = False, canonical: str | None = None) -> Request:
         """A request for an article page; conditional when revisiting (except on full passes, which
