@@ -68,7 +68,15 @@ from errors import ConfigError, CrawlLocked, DaemonRunning, NotFound
 from storage.db import Archive
 from storage.models import utcnow
 from storage.runs import STALE_AFTER, interrupt_runs_of
-from storage.status import RunSummary, article_count, due_count, first_started_at, last_run, recent_runs
+from storage.status import (
+    RunSummary,
+    article_count,
+    due_count,
+    first_started_at,
+    last_run,
+    recent_runs,
+    summary_line,
+)
 
 __all__ = [
     "DaemonRunning",
@@ -669,19 +677,7 @@ def _report_line(report: dict[str, Any]) -> str:
     stats = report.get("stats") or {}
     seconds = report.get("seconds")
     took = f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) else ""
-    counts = ", ".join(
-        f"{stats.get(key, 0)} {label}"
-        for key, label in (
-            ("requests", "requests"),
-            ("new_articles", "new"),
-            ("new_revisions", "changed"),
-            ("unchanged", "unchanged"),
-            ("not_modified", "not modified"),
-            ("gone", "gone"),
-            ("rejected", "rejected"),
-            ("errors", "errors"),
-        )
-    )
+    counts = summary_line(stats)
     return f"run {report.get('run_id')} {report.get('status')}{took}: {counts}"
 
 

@@ -11,21 +11,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cli.common import console, err_console, is_terminal, json_option, print_json
 from config import Config, with_settings
+from storage.status import RUN_STATS
 
 if TYPE_CHECKING:
     from crawler.runner import CrawlOptions, CrawlReport
-
-SUMMARY_LINES = (
-    ("requests", "requests"),
-    ("listing_pages", "listing pages"),
-    ("new_articles", "new articles"),
-    ("new_revisions", "new revisions"),
-    ("unchanged", "unchanged"),
-    ("not_modified", "not modified (304)"),
-    ("gone", "gone"),
-    ("rejected", "rejected"),
-    ("errors", "errors"),
-)
 
 
 @contextlib.contextmanager
@@ -63,7 +52,7 @@ def print_report(report: CrawlReport) -> None:
     colour = {"ok": "green", "interrupted": "yellow"}.get(report.status, "red")
     console.print(f"Crawl of [bold]{report.site}[/bold]: run {report.run_id} "
                   f"[{colour}]{report.status}[/{colour}]{seconds}")
-    for key, label in SUMMARY_LINES:
+    for key, label, _short in RUN_STATS:
         console.print(f"  {label:<20} {report.stats.get(key, 0):>6}")
     discovery = report.stats.get("discovery")
     if discovery:

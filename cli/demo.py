@@ -19,6 +19,7 @@ from replica import Replica
 from storage.db import open_archive
 from storage.diff import diff_revisions, pick_revisions, render_inline
 from storage.query import article_history, resolve_article
+from storage.status import summary_line
 
 DEMO_DB = "xdd-demo.db"
 
@@ -50,10 +51,7 @@ def _holds_only_demo_runs(db: Path) -> bool:
 
 
 def _summary(report: dict[str, Any]) -> str:
-    s = report["stats"]
-    return (f"{s['requests']} requests: {s['new_articles']} new articles, {s['new_revisions']} new revisions, "
-            f"{s['unchanged']} unchanged, {s['gone']} gone, {s['rejected']} rejected, {s['errors']} errors "
-            f"({report['seconds']:.1f} s)")
+    return f"{summary_line(report['stats'])} ({report['seconds']:.1f} s)"
 
 
 @click.command("demo")

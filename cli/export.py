@@ -14,6 +14,7 @@ from cli.common import console, db_option, err_console, is_terminal, json_option
 from errors import ConfigError
 from storage.db import open_archive
 from storage.export import FORMATS, ExportFilter, ExportReport, default_revisions, export
+from storage.status import RUN_STATS
 from storage.timespec import parse_when
 
 
@@ -161,13 +162,7 @@ def export_command(fmt: str, out: str, since: str | None, until: str | None, sit
 IMPORT_LINES = (
     ("records", "WARC records read"),
     ("imported", "captures imported"),
-    ("new_articles", "new articles"),
-    ("new_revisions", "new revisions"),
-    ("unchanged", "unchanged"),
-    ("not_modified", "not modified (304)"),
-    ("gone", "gone"),
-    ("rejected", "rejected"),
-    ("errors", "errors"),
+    *((key, label) for key, label, _short in RUN_STATS if key not in ("requests", "listing_pages")),
     ("restored_from_metadata", "without a body (metadata)"),
     ("already_imported", "already in the archive"),
     ("out_of_order", "older than the archive"),

@@ -9,7 +9,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
@@ -30,6 +29,7 @@ from scheduler import (
 )
 from storage.db import open_archive
 from storage.models import utcnow
+from storage.status import summary_line
 
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 5
@@ -235,24 +235,6 @@ def schedule_run_command(settings: Config) -> int:
 # -- status -----------------------------------------------------------------------------------------
 
 
-RUN_COUNTS = (
-    ("requests", "requests"),
-    ("new_articles", "new"),
-    ("new_revisions", "changed"),
-    ("unchanged", "unchanged"),
-    ("not_modified", "304"),
-    ("gone", "gone"),
-    ("rejected", "rejected"),
-    ("errors", "errors"),
-)
-
-
-def _run_summary(stats: dict[str, Any]) -> str:
-    """``57 requests, 5 new, 1 changed`` (the counts that are not zero)."""
-    parts = [f"{stats[key]} {label}" for key, label in RUN_COUNTS if stats.get(key)]
-    return ", ".join(parts) or "-"
-
-
 def _print_status(report: StatusReport) -> None:
     now = report.now
     console.print(f"Archive [bold]{report.database}[/bold]: {report.articles} articles, "
@@ -277,7 +259,7 @@ def _print_status(report: StatusReport) -> None:
             if run.trigger != "manual":
                 status += f" ({run.trigger})"
             took = format_duration(timedelta(seconds=round(run.seconds))) if run.seconds is not None else "-"
-            table.add_row(str(run.id), run.site, short_time(run.started_at), took, status, _run_summary(run.stats))
+            table.add_row(str(run.id), run.site, short_time(run.started_at), took, status, summary_line(run.stats, zeros=False))
         console.print(table)
     else:
         console.print("No crawls yet.")

@@ -63,6 +63,27 @@ def recent_runs(session: Session, *, site: str | None = None, limit: int = 10) -
     return [RunSummary.of(run) for run in session.scalars(query)]
 
 
+# The counters of a run's stats, in the order people read them: (key, long label, short label).
+RUN_STATS = (
+    ("requests", "requests", "requests"),
+    ("listing_pages", "listing pages", "listings"),
+    ("new_articles", "new articles", "new"),
+    ("new_revisions", "new revisions", "changed"),
+    ("unchanged", "unchanged", "unchanged"),
+    ("not_modified", "not modified (304)", "304"),
+    ("gone", "gone", "gone"),
+    ("rejected", "rejected", "rejected"),
+    ("errors", "errors", "errors"),
+)
+
+
+def summary_line(stats: dict[str, Any], *, zeros: bool = True) -> str:
+    """``57 requests, 5 new, 1 changed, ...`` (without the zero counts when ``zeros`` is false)."""
+    parts = [f"{stats.get(key, 0)} {short}" for key, _long, short in RUN_STATS
+             if key != "listing_pages" and (zeros or stats.get(key))]
+    return ", ".join(parts) or "-"
+
+
 def last_run(
     session: Session,
     site: str,
