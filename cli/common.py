@@ -45,15 +45,6 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of the human view.")(func)
 
 
-def site_option(func: F) -> F:
-    return click.option(
-        "--site",
-        default=None,
-        metavar="NAME",
-        help="Site profile name (xaydungdang, replica). Default: every site / xaydungdang for crawls.",
-    )(func)
-
-
 def _default(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()

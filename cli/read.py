@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cli.common import console, db_option, json_option, print_json, short_time
-from crawler.sites import PROFILES, normalize_url
+from crawler.sites import reference_forms
 from errors import NotFound
 from storage.db import open_archive
 from storage.models import Article, Revision
@@ -19,13 +19,7 @@ from storage.query import article_history, article_summary, list_articles, resol
 
 def find_article(session: Session, ref: str, site: str | None = None) -> Article:
     """The article ARTICLE names: an id, a key, or any URL of it (profiles derive keys from URLs)."""
-    urls: list[str] = []
-    keys: list[str] = []
-    if "://" in ref:
-        urls.append(normalize_url(ref))
-        for profile in PROFILES.values():
-            if (site is None or profile.name == site) and (key := profile.article_key(ref)):
-                keys.append(key)
+    urls, keys = reference_forms(ref, site)
     return resolve_article(session, ref, site=site, urls=urls, keys=keys)
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "UrlRule",
     "get_profile",
     "normalize_url",
+    "reference_forms",
     "split_host",
     "strip_tracking",
     "twin_hosts",
@@ -369,6 +370,16 @@ REPLICA = SiteProfile(
 )
 
 PROFILES: dict[str, SiteProfile] = {p.name: p for p in (XAYDUNGDANG, REPLICA)}
+
+
+def reference_forms(ref: str, site: str | None = None) -> tuple[list[str], list[str]]:
+    """For an article reference that is a URL: its alias spelling and the article keys every profile
+    (or ``site``'s) derives from it, so that an unseen variant of a known URL finds its article."""
+    if "://" not in ref:
+        return [], []
+    keys = [key for profile in PROFILES.values()
+            if (site is None or profile.name == site) and (key := profile.article_key(ref))]
+    return [normalize_url(ref)], keys
 
 
 def get_profile(name: str, base_url: str | None = None) -> SiteProfile:

@@ -52,7 +52,7 @@ from crawler.items import PageItem
 from crawler.pipelines import capture_page, page_identity
 from crawler.sites import SiteProfile, get_profile, normalize_url
 from errors import ConfigError, FetchError
-from storage.archive import DEFAULT_POLICY, Content, Extracted, RevisitPolicy, find_article
+from storage.archive import DEFAULT_POLICY, TRUNCATED, Content, Extracted, RevisitPolicy, find_article
 from storage.db import Archive, open_archive
 from storage.export import METADATA_SCHEMA
 from storage.models import OUTCOME_STATS, Capture, CaptureOutcome, CrawlRun
@@ -377,7 +377,7 @@ class _Importer:
                 gone_reason = reason
             if loaded.truncated:
                 defect = reason if outcome == CaptureOutcome.REJECTED and reason else \
-                    f"truncated body (WARC-Truncated: {loaded.truncated})"
+                    f"{TRUNCATED} (WARC-Truncated: {loaded.truncated})"
         else:
             requested = self.redirected_from.pop(normalize_url(url), url)
             final = url
@@ -402,7 +402,7 @@ class _Importer:
             elif status is not None and (status >= 500 or status == 429):
                 error = f"HTTP {status} (archived)"
             if loaded.truncated:
-                defect = f"truncated body (WARC-Truncated: {loaded.truncated})"
+                defect = f"{TRUNCATED} (WARC-Truncated: {loaded.truncated})"
         if loaded.decode_error and defect is None and error is None:
             defect = loaded.decode_error
         return PageItem(

@@ -42,6 +42,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# The start of the reason given to a response that arrived truncated (and of its rejection).
+TRUNCATED = "truncated body"
+
 # A cut is suspect when the new body keeps less than this share of the current one...
 SUSPECT_RATIO = 0.5
 # ...and the current body was long enough for the ratio to mean something.

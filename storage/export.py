@@ -55,7 +55,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from errors import ConfigError
-from storage.archive import load_blob
+from storage.archive import TRUNCATED, load_blob
 from storage.db import Archive
 from storage.models import Article, ArticleUrl, Capture, CrawlRun, Revision
 from storage.normalize import search_fold
@@ -90,7 +90,6 @@ FORMATS = ("jsonl", "csv", "markdown", "warc")
 METADATA_SCHEMA = "xdd-archive/capture/1"
 
 # The start of the reason the crawler gives a capture whose body arrived cut short (crawler/spiders).
-TRUNCATED_PREFIX = "truncated body"
 
 # How many articles (revision exports) or captures (WARC) are read per query.
 BATCH_SIZE = 200
@@ -631,7 +630,7 @@ class _WarcExport:
         http_headers = StatusAndHeaders(f"{status} {_reason_phrase(status)}",
                                         response_headers(capture.headers, len(body)), protocol="HTTP/1.1")
         warc_headers = {"WARC-Date": when}
-        if capture.outcome == "rejected" and (capture.reason or "").startswith(TRUNCATED_PREFIX):
+        if capture.outcome == "rejected" and (capture.reason or "").startswith(TRUNCATED):
             # the crawler saw the connection close early: say so the way WARC does
             warc_headers["WARC-Truncated"] = "disconnect"
         response = self.writer.create_warc_record(

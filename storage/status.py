@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, CrawlRun
 
-__all__ = ["RunSummary", "article_count", "due_count", "first_started_at", "last_run", "recent_runs", "sites"]
+__all__ = [
+    "RUN_STATS",
+    "RunSummary",
+    "article_count",
+    "due_count",
+    "first_started_at",
+    "last_run",
+    "recent_runs",
+    "summary_line",
+]
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ RUN_STATS = (
     ("new_articles", "new articles", "new"),
     ("new_revisions", "new revisions", "changed"),
     ("unchanged", "unchanged", "unchanged"),
-    ("not_modified", "not modified (304)", "304"),
+    ("not_modified", "not modified (304)", "not modified"),
     ("gone", "gone", "gone"),
     ("rejected", "rejected", "rejected"),
     ("errors", "errors", "errors"),
@@ -128,9 +137,3 @@ def article_count(session: Session, *, site: str | None = None) -> int:
     if site is not None:
         query = query.where(Article.site == site)
     return int(session.scalar(query) or 0)
-
-
-def sites(session: Session) -> list[str]:
-    """The sites the archive has articles or runs of."""
-    names = set(session.scalars(select(Article.site).distinct())) | set(session.scalars(select(CrawlRun.site).distinct()))
-    return sorted(names)

@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 from crawler.items import PageItem
 from crawler.middlewares import BudgetExhausted, OffSite
 from crawler.sites import get_profile, normalize_url, strip_tracking
+from storage.archive import TRUNCATED
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -327,7 +328,7 @@ class ArchiveSpider(Spider):
             yield item
             return
         if "dataloss" in response.flags:
-            item.defect = "truncated body: the connection closed before the promised Content-Length"
+            item.defect = f"{TRUNCATED}: the connection closed before the promised Content-Length"
         if response.status >= 500 or response.status == 429:
             item.error = f"HTTP {response.status} (after retries)"
         yield item
