@@ -191,10 +191,10 @@ def import_warc_command(files: tuple[str, ...], site: str, base_url: str | None,
     Reads WARCs from xdd-archive export, wget --warc-file, Heritrix or browsertrix, gzipped per
     record or not; chunked or gzip-encoded bodies are decoded first. Listings, robots.txt, images and
     other URLs are skipped and counted. A record the archive already has (same URL, time and body)
-    is skipped, so importing a WARC twice changes nothing; so is a record older than the latest
-    capture of its article (history only moves forward). Each import is recorded as a crawl run
-    (trigger "import", a repeated one with nothing imported) and holds the site's crawl lock while
-    it runs.
+    is skipped, so importing a WARC twice adds no article, revision or capture; so is a record older
+    than the latest capture of its article (history only moves forward). Each import, a repeated
+    one too, is recorded as a run (trigger "import"; status ignores imports when it checks that
+    crawls still happen) and holds the site's crawl lock while it runs.
 
     \b
     Examples:
