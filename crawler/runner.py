@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-from twisted.internet import task
+from scrapy.utils.reactor import install_reactor, is_reactor_installed, verify_installed_reactor
 
 from crawler import settings as default_settings
 from crawler.middlewares import is_private_host
@@ -99,6 +99,24 @@ def scrapy_settings(options: CrawlOptions, profile: SiteProfile, *, run_id: int 
     return settings
 
 
+def ensure_reactor(settings: Settings) -> None:
+    """Install the reactor the settings ask for, before anything else can install Twisted's default.
+
+    Twisted installs its platform default the first time anything imports ``twisted.internet.reactor``
+    (a ``LoopingCall`` built without a clock does, and so may a progress display or a library);
+    Scrapy then refuses to crawl with "the installed reactor does not match the requested one". This
+    runs first in every crawl, so whichever front end drives it (a terminal, a pipe, cron, the
+    scheduler) the reactor is the right one; a wrong one already installed is one clear error.
+    """
+    wanted = settings["TWISTED_REACTOR"]
+    if not wanted:
+        return
+    if is_reactor_installed():
+        verify_installed_reactor(wanted)
+    else:
+        install_reactor(wanted, settings["ASYNCIO_EVENT_LOOP"])
+
+
 def check_target(profile: SiteProfile, allow_private: bool) -> None:
     """Refuse, before any request, a crawl of a private address without ``--allow-private``."""
     host = urlsplit(profile.base_url).hostname or ""
@@ -106,6 +124,51 @@ def check_target(profile: SiteProfile, allow_private: bool) -> None:
         raise ConfigError(
             f"{profile.base_url} is a loopback or private address; pass --allow-private to crawl it"
         )
+
+
+def _run_scrapy(
+    options: CrawlOptions,
+    settings: Settings,
+    archive: Any,
+    progress: Callable[[dict[str, Any]], None] | None,
+    failure: list[str],
+) -> None:
+    """Run the spider to the end in this process's reactor (already installed by ``ensure_reactor``).
+
+    A crawl that fails to start (a bad setting, a broken middleware) fails inside a Deferred that
+    Scrapy only logs; its cause is appended to ``failure`` so the run records it.
+    """
+    from twisted.internet import reactor, task  # the reactor ensure_reactor installed
+
+    scrapy_level = logging.getLogger("scrapy").level
+    process = CrawlerProcess(settings)
+    # Scrapy's configure_logging() resets the "scrapy" logger to DEBUG, which sends every page
+    # (items included) to our root handler; keep the level the caller (the CLI) chose
+    logging.getLogger("scrapy").setLevel(scrapy_level)
+    crawler = process.create_crawler(ArchiveSpider)
+    # the pipeline archives into the archive opened here (settings are deep-copied: no objects)
+    crawler.xdd_archive = archive  # type: ignore[attr-defined]
+    done = process.crawl(
+        crawler,
+        site=options.site,
+        base_url=options.base_url,
+        full=options.full,
+        max_requests=options.max_requests,
+        allow_private=options.allow_private,
+    )
+
+    def failed(reason: Any) -> None:
+        failure.append(f"{reason.type.__name__}: {reason.getErrorMessage()}")
+        log.debug("crawl failed", exc_info=(reason.type, reason.value, reason.getTracebackObject()))
+
+    done.addErrback(failed)
+    ticker: task.LoopingCall | None = None
+    if progress is not None:
+        ticker = task.LoopingCall(lambda: progress(dict(crawler.stats.get_stats()) if crawler.stats else {}))
+        reactor.callWhenRunning(ticker.start, 0.25)  # type: ignore[attr-defined]
+    process.start()
+    if ticker is not None and ticker.running:
+        ticker.stop()
 
 
 def run_crawl(options: CrawlOptions, *, progress: Callable[[dict[str, Any]], None] | None = None) -> CrawlReport:
@@ -127,38 +190,11 @@ def run_crawl(options: CrawlOptions, *, progress: Callable[[dict[str, Any]], Non
         "keep_raw": options.keep_raw,
     }
     run_id = start_run(archive, site=profile.name, trigger=options.trigger, options=run_options)
+    failure: list[str] = []
     try:
         settings = scrapy_settings(options, profile, run_id=run_id, db_url=archive.url)
-        scrapy_level = logging.getLogger("scrapy").level
-        process = CrawlerProcess(settings)
-        # Scrapy's configure_logging() resets the "scrapy" logger to DEBUG, which sends every page
-        # (items included) to our root handler; keep the level the caller (the CLI) chose
-        logging.getLogger("scrapy").setLevel(scrapy_level)
-        crawler = process.create_crawler(ArchiveSpider)
-        # the pipeline archives into the archive opened here (settings are deep-copied: no objects)
-        crawler.xdd_archive = archive  # type: ignore[attr-defined]
-        ticker: task.LoopingCall | None = None
-        if progress is not None:
-
-            def tick() -> None:
-                progress(dict(crawler.stats.get_stats()) if crawler.stats else {})
-
-            ticker = task.LoopingCall(tick)
-        process.crawl(
-            crawler,
-            site=options.site,
-            base_url=options.base_url,
-            full=options.full,
-            max_requests=options.max_requests,
-            allow_private=options.allow_private,
-        )
-        if ticker is not None:
-            from twisted.internet import reactor
-
-            reactor.callWhenRunning(ticker.start, 0.25)  # type: ignore[attr-defined]
-        process.start()
-        if ticker is not None and ticker.running:
-            ticker.stop()
+        ensure_reactor(settings)
+        _run_scrapy(options, settings, archive, progress, failure)
     except BaseException as exc:
         finish_run(archive, run_id, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
                    error=f"{type(exc).__name__}: {exc}")
@@ -166,8 +202,10 @@ def run_crawl(options: CrawlOptions, *, progress: Callable[[dict[str, Any]], Non
     with archive.read() as session:
         still_running = session.get(CrawlRun, run_id).status == "running"  # type: ignore[union-attr]
     if still_running:
-        # Scrapy ended without closing the spider (it failed to start): never leave a lock behind
-        finish_run(archive, run_id, status="failed", error="the crawl ended before the spider closed")
+        # Scrapy ended without closing the spider (it failed to start): never leave a lock behind, and
+        # keep the real cause (the exception Scrapy swallowed into its log) for `status`
+        cause = failure[0] if failure else "the crawl ended before the spider closed"
+        finish_run(archive, run_id, status="failed", error=cause)
     with archive.read() as session:
         run = session.get(CrawlRun, run_id)
         assert run is not None
