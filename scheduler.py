@@ -62,9 +62,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, text
 
-from config import BY_NAME, Config, format_duration
+from xdd_archive.config import BY_NAME, Config, format_duration
 from crawler.sites import get_profile
-from errors import ConfigError, CrawlLocked, DaemonRunning, NotFound
+from xdd_archive.errors import ConfigError, CrawlLocked, DaemonRunning, NotFound
 from storage.db import Archive
 from storage.models import utcnow
 from storage.runs import STALE_AFTER, interrupt_runs_of
@@ -543,7 +543,7 @@ def crawl_command_line(
 ) -> list[str]:
     """The child process of one scheduled crawl (``--json`` so the daemon can log its report)."""
     # -P: a cli.py in the daemon's working directory must never stand in for ours
-    command = [sys.executable, "-P", "-m", "cli", "crawl", "--site", site, "--db", db, "--trigger", "schedule", "--json"]
+    command = [sys.executable, "-P", "-m", "xdd_archive.cli", "crawl", "--site", site, "--db", db, "--trigger", "schedule", "--json"]
     if config_path is not None:
         command += ["--config", str(config_path)]
     if base_url:

@@ -25,13 +25,13 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.extract import extract  # noqa: E402
 from crawler.sites import get_profile  # noqa: E402
-from replica import Replica  # noqa: E402
+from xdd_archive.replica import Replica  # noqa: E402
 
 
 def crawl_seconds(base_url: str, db: Path) -> tuple[float, dict]:
     env = {k: v for k, v in os.environ.items() if k not in ("XDD_DB", "XDD_NOW", "XDD_CONFIG")}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cli", "crawl", "--site", "replica", "--base-url", base_url,
+    done = subprocess.run([sys.executable, "-m", "xdd_archive.cli", "crawl", "--site", "replica", "--base-url", base_url,
                            "--db", str(db), "--json"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return time.perf_counter() - started, json.loads(done.stdout)
 

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from replica.content import Article as ReplicaArticle  # noqa: E402
-from replica.content import generate_articles  # noqa: E402
+from xdd_archive.replica.content import Article as ReplicaArticle  # noqa: E402
+from xdd_archive.replica.content import generate_articles  # noqa: E402
 from storage.archive import Content, Extracted, Fetched, record_capture  # noqa: E402
 from storage.db import open_archive  # noqa: E402
 
@@ -136,7 +136,7 @@ def peak_rss_kib(args: list[str]) -> tuple[int, float]:
     """Run ``python -m cli ARGS`` and return its peak RSS in KiB (``ru_maxrss``) and its seconds."""
     started = time.monotonic()
     env = {k: v for k, v in os.environ.items() if k not in ("XDD_DB", "XDD_NOW")}
-    proc = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "xdd_archive.cli", *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)

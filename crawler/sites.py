@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from errors import ConfigError
+from xdd_archive.errors import ConfigError
 
 __all__ = [
     "ExtractionHints",

@@ -51,7 +51,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from crawler.items import PageItem
 from crawler.pipelines import capture_page, page_identity
 from crawler.sites import SiteProfile, get_profile, normalize_url
-from errors import ConfigError, FetchError
+from xdd_archive.errors import ConfigError, FetchError
 from storage.archive import DEFAULT_POLICY, TRUNCATED, Content, Extracted, RevisitPolicy, find_article
 from storage.db import Archive, open_archive
 from storage.export import METADATA_SCHEMA

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from errors import ConfigError
+from xdd_archive.errors import ConfigError
 from storage.models import Article, Capture, CaptureOutcome, Revision, utcnow
 
 __all__ = ["CHANGE_KINDS", "Change", "ChangesReport", "changes_report"]

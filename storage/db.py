@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from errors import StorageError
+from xdd_archive.errors import StorageError
 
 __all__ = ["Archive", "DEFAULT_DB", "open_archive", "resolve_db_url"]
 

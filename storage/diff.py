@@ -38,7 +38,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from errors import NotFound
+from xdd_archive.errors import NotFound
 from storage.models import Article, Capture, Revision
 from storage.normalize import clean, clean_paragraphs, normal_fields, trivial_fold
 

@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from errors import ConfigError
+from xdd_archive.errors import ConfigError
 from storage.archive import TRUNCATED, load_blob
 from storage.db import Archive
 from storage.models import Article, ArticleUrl, Capture, CrawlRun, Revision

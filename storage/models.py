@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from errors import ConfigError
+from xdd_archive.errors import ConfigError
 
 __all__ = [
     "Article",

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from errors import NotFound
+from xdd_archive.errors import NotFound
 from storage.models import Article, ArticleUrl, Capture, CaptureOutcome, CrawlRun, Revision
 
 __all__ = [

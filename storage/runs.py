@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from errors import CrawlLocked, NotFound
+from xdd_archive.errors import CrawlLocked, NotFound
 from storage.db import Archive
 from storage.models import CrawlRun, utcnow
 

@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from errors import ConfigError, StorageError
+from xdd_archive.errors import ConfigError, StorageError
 from storage.models import Article, Revision
 from storage.normalize import search_fold, tone_canonical
 

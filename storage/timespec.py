@@ -9,7 +9,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from errors import ConfigError
+from xdd_archive.errors import ConfigError
 from storage.models import utcnow
 
 __all__ = ["format_duration", "parse_duration", "parse_when"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from replica import Replica
+from xdd_archive.replica import Replica
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180,
     # a test never inherits the user's archive or a frozen clock
     full_env = {k: v for k, v in os.environ.items() if k not in ("XDD_DB", "XDD_NOW")}
     full_env.update(env or {})
-    done = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "xdd_archive.cli", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=ROOT)
     if check is not None:
         assert done.returncode == check, f"exit {done.returncode}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"

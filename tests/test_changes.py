@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from errors import ConfigError
-from replica import Replica
+from xdd_archive.errors import ConfigError
+from xdd_archive.replica import Replica
 from storage.archive import Content, Extracted, Fetched, record_capture
 from storage.changes import changes_report
 from storage.db import open_archive
@@ -170,7 +170,7 @@ def history(tmp_path_factory):
                  ("added", added.id))}
     archive = open_archive(str(db))
     with archive.read() as session:
-        from cli.read import find_article
+        from xdd_archive.cli.read import find_article
 
         ids = {name: find_article(session, url).id for name, url in urls.items()}
     archive.dispose()

@@ -7,7 +7,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
+from xdd_archive.cli import cli
 from storage.db import open_archive
 
 from .conftest import run_cli

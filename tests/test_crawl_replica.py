@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cli.read import find_article
-from replica import Replica
+from xdd_archive.cli.read import find_article
+from xdd_archive.replica import Replica
 from storage.db import open_archive
 from storage.normalize import clean
 
@@ -169,7 +169,7 @@ def test_maintenance_page_and_truncated_body_are_rejected_with_reason_and_raw_bo
 def test_a_crawl_killed_with_sigkill_loses_nothing(db_path, sql):
     with Replica(articles=200, seed=7, theme="new") as site:
         child = subprocess.Popen(
-            [sys.executable, "-m", "cli", "crawl", "--site", "replica", "--base-url", site.base_url,
+            [sys.executable, "-m", "xdd_archive.cli", "crawl", "--site", "replica", "--base-url", site.base_url,
              "--db", str(db_path), "--json"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={k: v for k, v in os.environ.items() if k != "XDD_DB"},

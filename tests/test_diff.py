@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
-from replica import Replica
+from xdd_archive.replica import Replica
 from storage.diff import (
     RevisionDiff,
     diff_revisions,
@@ -39,7 +39,7 @@ from .conftest import run_cli
 def invoke(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
     """``xdd-archive ARGS`` run in this process through ``cli.main`` (exit codes and one-line errors as
     a user sees them), for commands that need no crawl: ten times faster than a child process."""
-    from cli import main
+    from xdd_archive.cli import main
 
     with CliRunner().isolation() as (out, err, _):
         try:

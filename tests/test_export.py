@@ -225,7 +225,7 @@ def test_time_bounds_accept_durations_and_iso_dates():
 
 def cli_error(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     """Run the CLI in this process (as ``main`` does for a user) and return its exit code and stderr."""
-    from cli import main
+    from xdd_archive.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(list(args))
@@ -292,7 +292,7 @@ def test_gzip_and_stdout_give_the_same_bytes(archive_db, tmp_path):
     do_export(archive_db, "jsonl", plain)
     do_export(archive_db, "jsonl", zipped, gzip=True)
     assert gzip.decompress(zipped.read_bytes()) == plain.read_bytes()
-    done = subprocess.run([sys.executable, "-m", "cli", "export", "--db", str(archive_db), "--format", "jsonl",
+    done = subprocess.run([sys.executable, "-m", "xdd_archive.cli", "export", "--db", str(archive_db), "--format", "jsonl",
                            "--out", "-"], capture_output=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == plain.read_bytes()
@@ -413,7 +413,7 @@ def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _start_export(db: Path, out: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("XDD_DB", "XDD_NOW")}
-    return subprocess.Popen([sys.executable, "-m", "cli", "export", "--db", str(db), "--format", "warc",
+    return subprocess.Popen([sys.executable, "-m", "xdd_archive.cli", "export", "--db", str(db), "--format", "warc",
                              "--out", str(out)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -18,7 +18,7 @@ import pytest
 from crawler.extract import Extraction, extract
 from crawler.sites import get_profile
 
-server = pytest.importorskip("replica.server")
+server = pytest.importorskip("xdd_archive.replica.server")
 
 ARTICLES_PER_THEME = 16
 THEMES = ("old", "new", "portal")

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-import replica
-from errors import ConfigError
-from replica import Article, Replica, serve
-from replica.content import CATEGORIES, generate_articles, slugify
-from replica.themes import format_thousands, get_theme
+from xdd_archive import replica
+from xdd_archive.errors import ConfigError
+from xdd_archive.replica import Article, Replica, serve
+from xdd_archive.replica.content import CATEGORIES, generate_articles, slugify
+from xdd_archive.replica.themes import format_thousands, get_theme
 
 UA = "xdd-archive-tests/1.0 (+https://example.invalid)"
 
@@ -573,7 +573,7 @@ def test_stop_and_start_again_on_the_same_port():
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_serve_prints_its_url_and_stops_cleanly(sig):
     child = subprocess.Popen(
-        [sys.executable, "-c", "from replica import serve; serve(12, port=0, theme='portal')"],
+        [sys.executable, "-c", "from xdd_archive.replica import serve; serve(12, port=0, theme='portal')"],
         cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

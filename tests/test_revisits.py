@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from config import load_config
-from replica import Replica
+from xdd_archive.config import load_config
+from xdd_archive.replica import Replica
 from storage.archive import RevisitPolicy
 
 from .conftest import run_cli

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
-from errors import ConfigError, CrawlLocked, NotFound
-from replica import Replica
+from xdd_archive.cli import cli
+from xdd_archive.errors import ConfigError, CrawlLocked, NotFound
+from xdd_archive.replica import Replica
 from scheduler import (
     JOB_FUNC,
     Schedule,
@@ -103,7 +103,7 @@ class Daemon:
         self.output = db.parent / "daemon-output.txt"
         with open(self.output, "ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "cli", "schedule", "run", "--db", str(db), *args],
+                [sys.executable, "-m", "xdd_archive.cli", "schedule", "run", "--db", str(db), *args],
                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=clean_env(),
             )
 
@@ -274,7 +274,7 @@ def test_a_lock_whose_heartbeat_is_stale_is_taken_over(archive):
 def test_two_crawls_at_once_one_runs_the_other_reports_the_lock_and_a_killed_holder_is_taken_over(
         small_replica, db_path, sql):
     replica = small_replica
-    args = [sys.executable, "-m", "cli", "crawl", "--site", "replica", "--base-url", replica.base_url,
+    args = [sys.executable, "-m", "xdd_archive.cli", "crawl", "--site", "replica", "--base-url", replica.base_url,
             "--db", str(db_path), "--json"]
     open_archive(str(db_path)).dispose()  # the schema exists: both start from the same state
     replica.misbehave("slow", times=1)  # the winner's first request takes 3 s: the two surely overlap

@@ -20,8 +20,8 @@ from sqlalchemy import text
 
 import storage.db
 import storage.search
-from errors import ConfigError
-from replica import Replica
+from xdd_archive.errors import ConfigError
+from xdd_archive.replica import Replica
 from storage.archive import Content, Extracted, Fetched, record_capture
 from storage.db import open_archive
 from storage.normalize import search_fold

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.sites import get_profile, normalize_url, strip_tracking
-from errors import ConfigError
+from xdd_archive.errors import ConfigError
 
 MAGAZINE = get_profile("xaydungdang")
 

@@ -26,7 +26,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from bench.export_memory import build_archive
-from replica import Replica
+from xdd_archive.replica import Replica
 from storage.archive import load_blob
 from storage.db import open_archive
 from storage.models import Capture
@@ -428,7 +428,7 @@ def test_records_older_than_the_archive_are_not_slotted_into_its_history(history
 
 
 def test_import_errors_are_one_line(history, tmp_path, capsys):
-    from cli import main
+    from xdd_archive.cli import main
 
     not_warc = tmp_path / "notes.txt"
     not_warc.write_text("hello\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from replica import serve
+from xdd_archive.replica import serve
 
 
 @click.group("replica")

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from cli.common import console, err_console, is_terminal, json_option, print_json
-from config import Config, with_settings
+from xdd_archive.cli.common import console, err_console, is_terminal, json_option, print_json
+from xdd_archive.config import Config, with_settings
 from storage.status import RUN_STATS
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import sys
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from errors import ArchiveError
+from xdd_archive.errors import ArchiveError
 
 __all__ = ["cli", "main"]
 
@@ -45,7 +45,7 @@ def cli(verbose: int) -> None:
 
 
 def _register() -> None:
-    from cli import crawl, demo, export, extract, history, read, replica, schedule
+    from xdd_archive.cli import crawl, demo, export, extract, history, read, replica, schedule
 
     for module in (extract, crawl, read, history, export, schedule, replica, demo):
         for command in module.COMMANDS:

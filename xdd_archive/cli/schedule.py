@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from cli.common import console, err_console, json_option, print_json, short_time
-from config import SETTINGS, Config, format_duration, with_settings
-from errors import ConfigError
+from xdd_archive.cli.common import console, err_console, json_option, print_json, short_time
+from xdd_archive.config import SETTINGS, Config, format_duration, with_settings
+from xdd_archive.errors import ConfigError
 from scheduler import (
     JobInfo,
     StatusReport,

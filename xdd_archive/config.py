@@ -47,7 +47,7 @@ from typing import Any, TypeVar
 
 import click
 
-from errors import ConfigError
+from xdd_archive.errors import ConfigError
 from storage.archive import DEFAULT_POLICY, RevisitPolicy
 from storage.timespec import format_duration, parse_duration
 

@@ -9,9 +9,9 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cli.common import console, db_option, json_option, print_json, short_time
+from xdd_archive.cli.common import console, db_option, json_option, print_json, short_time
 from crawler.sites import reference_forms
-from errors import NotFound
+from xdd_archive.errors import NotFound
 from storage.db import open_archive
 from storage.models import Article, Revision
 from storage.query import article_history, article_summary, list_articles, resolve_article, revision_dict

@@ -1,5 +1,5 @@
 """``python -m cli`` runs the same command line as ``xdd-archive``."""
 
-from cli import main
+from xdd_archive.cli import main
 
 main()

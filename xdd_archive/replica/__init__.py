@@ -5,7 +5,7 @@
 misbehave; ``serve`` runs one in the foreground (``xdd-archive replica serve``).
 """
 
-from replica.content import Article
-from replica.server import LoggedRequest, Replica, serve
+from xdd_archive.replica.content import Article
+from xdd_archive.replica.server import LoggedRequest, Replica, serve
 
 __all__ = ["Article", "LoggedRequest", "Replica", "serve"]

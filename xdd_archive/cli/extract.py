@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from cli.common import console, json_option, print_json
+from xdd_archive.cli.common import console, json_option, print_json
 from crawler.extract import Extraction, extract
 from crawler.sites import PROFILES, SiteProfile, get_profile
-from errors import FetchError, NotAnArticle
+from xdd_archive.errors import FetchError, NotAnArticle
 
 
 def profile_for(url: str, site: str | None) -> SiteProfile | None:

@@ -13,9 +13,9 @@ import click
 from rich.markup import escape
 from rich.text import Text
 
-from cli.common import console, db_option, json_option, print_json, short_time
-from cli.read import ARTICLE_ARG, find_article
-from errors import ConfigError
+from xdd_archive.cli.common import console, db_option, json_option, print_json, short_time
+from xdd_archive.cli.read import ARTICLE_ARG, find_article
+from xdd_archive.errors import ConfigError
 from storage.changes import CHANGE_KINDS, ChangesReport, changes_report
 from storage.db import open_archive
 from storage.diff import (

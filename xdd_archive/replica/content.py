@@ -37,7 +37,7 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import quote
 
-from errors import ConfigError
+from xdd_archive.errors import ConfigError
 
 __all__ = [
     "Article",
@@ -109,7 +109,7 @@ def _split_sentences(paragraph: str) -> list[str]:
 @lru_cache(maxsize=1)
 def load_seed() -> Seed:
     """Parse the seed page's text once: slogans, title, section headings, paragraphs, author line."""
-    raw = resources.files("replica").joinpath("data/seed.txt").read_text(encoding="utf-8")
+    raw = resources.files(__package__).joinpath("data/seed.txt").read_text(encoding="utf-8")
     text = unicodedata.normalize("NFC", raw)
     lines = text.split("\n")
     # line 1: the banner's slogans, separated on the page by runs of (non-breaking) spaces

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from config import config_option, load_config
+from xdd_archive.config import config_option, load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
-from cli.common import console, json_option, print_json
-from cli.history import print_inline_colour
-from errors import ArchiveError
-from replica import Replica
+from xdd_archive.cli.common import console, json_option, print_json
+from xdd_archive.cli.history import print_inline_colour
+from xdd_archive.errors import ArchiveError
+from xdd_archive.replica import Replica
 from storage.db import open_archive
 from storage.diff import diff_revisions, pick_revisions, render_inline
 from storage.query import article_history, resolve_article
@@ -27,7 +27,7 @@ DEMO_DB = "xdd-demo.db"
 def run_cli_crawl(db: Path, base_url: str, *, full: bool) -> dict[str, Any]:
     """One crawl in a child process (Twisted's reactor runs once per process); its JSON report."""
     # -P: a cli.py in the current directory must never stand in for ours
-    args = [sys.executable, "-P", "-m", "cli", "crawl", "--site", "replica", "--base-url", base_url,
+    args = [sys.executable, "-P", "-m", "xdd_archive.cli", "crawl", "--site", "replica", "--base-url", base_url,
             "--db", str(db), "--trigger", "demo", "--json"]
     if full:
         args.append("--full")

@@ -26,8 +26,8 @@ from email.utils import format_datetime
 from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
-from errors import ConfigError
-from replica.content import CATEGORY_NAMES, SITE_TZ, THEME_NAMES, Block, load_seed
+from xdd_archive.errors import ConfigError
+from xdd_archive.replica.content import CATEGORY_NAMES, SITE_TZ, THEME_NAMES, Block, load_seed
 
 __all__ = [
     "ArticlePage",

@@ -62,8 +62,8 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from errors import ConfigError
-from replica.content import (
+from xdd_archive.errors import ConfigError
+from xdd_archive.replica.content import (
     CATEGORIES,
     SITE_TZ,
     THEME_NAMES,
@@ -74,7 +74,7 @@ from replica.content import (
     generate_articles,
     slugify,
 )
-from replica.themes import (
+from xdd_archive.replica.themes import (
     ArticlePage,
     Link,
     ListingPage,
