@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -62,9 +63,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, text
 
-from xdd_archive.config import BY_NAME, Config, format_duration
 from crawler.sites import get_profile
-from xdd_archive.errors import ConfigError, CrawlLocked, DaemonRunning, NotFound
 from storage.db import Archive
 from storage.models import utcnow
 from storage.runs import STALE_AFTER, interrupt_runs_of
@@ -77,10 +76,12 @@ from storage.status import (
     recent_runs,
     summary_line,
 )
+from xdd_archive.config import BY_NAME, Config, format_duration
+from xdd_archive.errors import ConfigError, CrawlLocked, DaemonRunning, NotFound
 
 __all__ = [
-    "DaemonRunning",
     "JOB_FUNC",
+    "DaemonRunning",
     "JobInfo",
     "Schedule",
     "StatusReport",
@@ -329,7 +330,7 @@ def _longest_gap(trigger: BaseTrigger, now: datetime) -> timedelta | None:
             break
         fires.append(fire)
         previous, moment = fire, fire + timedelta(microseconds=1)
-    gaps = [b - a for a, b in zip(fires, fires[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(fires)]
     return max(gaps) if gaps else None
 
 
@@ -480,7 +481,7 @@ def log_file_for(archive: Archive) -> Path:
 @contextlib.contextmanager
 def _daemon_lock(archive: Archive) -> Iterator[Path]:
     path = daemon_lock_path(archive)
-    handle = open(path, "a+")
+    handle = open(path, "a+")  # noqa: SIM115 - held for the daemon's lifetime, closed in finally
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

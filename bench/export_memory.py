@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from xdd_archive.replica.content import Article as ReplicaArticle  # noqa: E402
-from xdd_archive.replica.content import generate_articles  # noqa: E402
 from storage.archive import Content, Extracted, Fetched, record_capture  # noqa: E402
 from storage.db import open_archive  # noqa: E402
+from xdd_archive.replica.content import Article as ReplicaArticle  # noqa: E402
+from xdd_archive.replica.content import generate_articles  # noqa: E402
 
 __all__ = ["ArchiveShape", "build_archive", "page_html"]
 
@@ -64,7 +64,7 @@ def page_html(article: ReplicaArticle, *, body_text: str | None = None, views: i
         f"<h1>{html.escape(article.title)}</h1>\n<p class=\"sapo\">{html.escape(article.lead)}</p>\n"
         f"{paragraphs}\n<p class=\"author\">{html.escape(article.author_line or '')}</p>\n"
         f"<p class=\"views\">Lượt xem: {views}</p></article></body></html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _content(article: ReplicaArticle, body_text: str) -> Content:

@@ -20,7 +20,7 @@ import codecs
 import re
 from collections.abc import Mapping
 
-__all__ = ["decode_html", "declared_charset", "repair_mojibake"]
+__all__ = ["declared_charset", "decode_html", "repair_mojibake"]
 
 # `<meta charset="utf-8">` or `<meta http-equiv="Content-Type" content="text/html; charset=utf-8">`,
 # searched in the first bytes only (browsers look at the first 1024; CMS heads can be long).

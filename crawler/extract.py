@@ -40,12 +40,13 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from configparser import ConfigParser
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import lxml.html
@@ -1671,9 +1672,8 @@ class _Page:
             return
         words = last[-60:].split()[1:] or last.split()
         pattern = r"\s+".join(re.escape(w) for w in words)
-        m = None
-        for m in re.finditer(pattern, self.doc_text):
-            pass  # the last occurrence: the body's end, not a teaser quoting its start
+        # the last occurrence: the body's end, not a teaser quoting its start
+        m = next(reversed(list(re.finditer(pattern, self.doc_text))), None)
         if m is None:
             return
         start, stop = m.end(), m.end() + BYLINE_WINDOW

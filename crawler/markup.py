@@ -22,9 +22,7 @@ DROP_TAGS: tuple[str, ...] = (
 
 # Block-level tags: their text is separated by a newline when a region's text is read.
 BLOCK_TAGS: frozenset[str] = frozenset(
-    "address article aside blockquote body br dd details div dl dt fieldset figcaption figure footer form "
-    "h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody td tfoot th thead "
-    "tr ul".split()
+    ["address", "article", "aside", "blockquote", "body", "br", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"]
 )
 
 # Title candidates in the DOM, in order of trust: headings, then elements whose class/id says title.

@@ -20,11 +20,11 @@ from crawler import settings as default_settings
 from crawler.middlewares import is_private_host
 from crawler.sites import SiteProfile, get_profile
 from crawler.spiders.archive import ArchiveSpider
-from errors import ConfigError
 from storage.archive import DEFAULT_POLICY, RevisitPolicy
 from storage.db import open_archive
 from storage.models import CrawlRun
 from storage.runs import finish_run, start_run
+from xdd_archive.errors import ConfigError
 
 __all__ = ["CrawlOptions", "CrawlReport", "run_crawl", "scrapy_settings"]
 

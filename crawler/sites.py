@@ -29,8 +29,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from xdd_archive.errors import ConfigError
 
 __all__ = [
-    "ExtractionHints",
     "PROFILES",
+    "ExtractionHints",
     "SiteProfile",
     "UrlRule",
     "get_profile",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -243,7 +243,7 @@ def _offset(raw: str | None) -> tzinfo | None:
     if not raw:
         return None
     if raw == "Z":
-        return timezone.utc
+        return UTC
     m = re.fullmatch(r"([+-])(\d{1,2}):?(\d{2})?", raw)
     if not m:
         return None
@@ -477,7 +477,7 @@ def parse_source_line(line: str) -> str | None:
     if not (wrapped or labelled):
         # a bare `Theo ...` line is a source only when it reads like a name, not like a sentence
         # (`Theo Bộ trưởng, kết quả này rất đáng khích lệ.`)
-        if len(src.split()) > 8 or re.search(r",\s+[a-zà-ỹđ]", src) or text.rstrip().endswith((".", "!", "?")) and len(src.split()) > 4:
+        if len(src.split()) > 8 or re.search(r",\s+[a-zà-ỹđ]", src) or (text.rstrip().endswith((".", "!", "?")) and len(src.split()) > 4):
             return None
     return src
 

@@ -51,13 +51,13 @@ from warcio.exceptions import ArchiveLoadFailed
 from crawler.items import PageItem
 from crawler.pipelines import capture_page, page_identity
 from crawler.sites import SiteProfile, get_profile, normalize_url
-from xdd_archive.errors import ConfigError, FetchError
 from storage.archive import DEFAULT_POLICY, TRUNCATED, Content, Extracted, RevisitPolicy, find_article
 from storage.db import Archive, open_archive
 from storage.export import METADATA_SCHEMA
 from storage.models import OUTCOME_STATS, Capture, CaptureOutcome, CrawlRun
 from storage.normalize import content_hash
 from storage.runs import HEARTBEAT_EVERY, finish_run, heartbeat, start_run
+from xdd_archive.errors import ConfigError, FetchError
 
 __all__ = ["IMPORT_STAT_KEYS", "ImportOptions", "ImportReport", "import_warcs"]
 

@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from xdd_archive.errors import ConfigError
 from storage.models import Article, Capture, CaptureOutcome, Revision, utcnow
+from xdd_archive.errors import ConfigError
 
 __all__ = ["CHANGE_KINDS", "Change", "ChangesReport", "changes_report"]
 

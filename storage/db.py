@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from xdd_archive.errors import StorageError
 
-__all__ = ["Archive", "DEFAULT_DB", "open_archive", "resolve_db_url"]
+__all__ = ["DEFAULT_DB", "Archive", "open_archive", "resolve_db_url"]
 
 log = logging.getLogger(__name__)
 

@@ -38,9 +38,9 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xdd_archive.errors import NotFound
 from storage.models import Article, Capture, Revision
 from storage.normalize import clean, clean_paragraphs, normal_fields, trivial_fold
+from xdd_archive.errors import NotFound
 
 __all__ = [
     "DIFF_FIELDS",
@@ -48,8 +48,8 @@ __all__ = [
     "Op",
     "ParagraphDiff",
     "RevisionDiff",
-    "diff_revisions",
     "capture_times",
+    "diff_revisions",
     "diff_text",
     "elided",
     "item_label",

@@ -54,12 +54,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from xdd_archive.errors import ConfigError
 from storage.archive import TRUNCATED, load_blob
 from storage.db import Archive
 from storage.models import Article, ArticleUrl, Capture, CrawlRun, Revision
 from storage.normalize import search_fold
 from storage.query import revision_dict
+from xdd_archive.errors import ConfigError
 
 __all__ = [
     "CSV_COLUMNS",
@@ -890,7 +890,7 @@ def _export_markdown(session: Session, flt: ExportFilter, path: Path, report: Ex
                      tick: Callable[[], None]) -> None:
     per_revision = flt.revisions == "all"
     as_zip = path.suffix.lower() == ".zip"
-    index = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")
+    index = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115 - closed below
     index.write("# Articles\n\n")
     articles: set[int] = set()
 

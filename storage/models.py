@@ -30,13 +30,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from xdd_archive.errors import ConfigError
 
 __all__ = [
+    "OUTCOME_STATS",
     "Article",
     "ArticleUrl",
     "Base",
     "Blob",
     "Capture",
     "CaptureOutcome",
-    "OUTCOME_STATS",
     "CrawlRun",
     "Revision",
     "utcnow",

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from xdd_archive.errors import NotFound
 from storage.models import Article, ArticleUrl, Capture, CaptureOutcome, CrawlRun, Revision
+from xdd_archive.errors import NotFound
 
 __all__ = [
     "ArticleRow",

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from xdd_archive.errors import CrawlLocked, NotFound
 from storage.db import Archive
 from storage.models import CrawlRun, utcnow
+from xdd_archive.errors import CrawlLocked, NotFound
 
 __all__ = ["HEARTBEAT_EVERY", "STALE_AFTER", "finish_run", "heartbeat", "interrupt_runs_of", "start_run"]
 

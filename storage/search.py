@@ -44,9 +44,9 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from xdd_archive.errors import ConfigError, StorageError
 from storage.models import Article, Revision
 from storage.normalize import search_fold, tone_canonical
+from xdd_archive.errors import ConfigError, StorageError
 
 __all__ = [
     "FTS_TABLE",

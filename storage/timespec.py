@@ -9,8 +9,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from xdd_archive.errors import ConfigError
 from storage.models import utcnow
+from xdd_archive.errors import ConfigError
 
 __all__ = ["format_duration", "parse_duration", "parse_when"]
 

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from xdd_archive.errors import ConfigError
-from xdd_archive.replica import Replica
 from storage.archive import Content, Extracted, Fetched, record_capture
 from storage.changes import changes_report
 from storage.db import open_archive
 from storage.timespec import parse_when
+from xdd_archive.errors import ConfigError
+from xdd_archive.replica import Replica
 
 from .conftest import run_cli
 from .test_diff import invoke, tone_edit

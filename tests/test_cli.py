@@ -7,8 +7,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from xdd_archive.cli import cli
 from storage.db import open_archive
+from xdd_archive.cli import cli
 
 from .conftest import run_cli
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from scheduler import schedule_from_config
 from xdd_archive.cli import cli, main
 from xdd_archive.config import BY_NAME, SETTINGS, format_duration, load_config, parse_duration, parse_tiers
 from xdd_archive.errors import ConfigError
 from xdd_archive.replica import Replica
-from scheduler import schedule_from_config
 
 from .conftest import run_cli
 

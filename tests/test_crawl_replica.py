@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from xdd_archive.cli.read import find_article
-from xdd_archive.replica import Replica
 from storage.db import open_archive
 from storage.normalize import clean
+from xdd_archive.cli.read import find_article
+from xdd_archive.replica import Replica
 
 from .conftest import ROOT, run_cli
 

@@ -20,7 +20,6 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
-from xdd_archive.replica import Replica
 from storage.diff import (
     RevisionDiff,
     diff_revisions,
@@ -32,6 +31,7 @@ from storage.diff import (
 )
 from storage.models import Revision
 from storage.normalize import clean
+from xdd_archive.replica import Replica
 
 from .conftest import run_cli
 

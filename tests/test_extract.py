@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -117,7 +117,7 @@ def test_today_bar_and_cited_dates_are_not_the_publication_date() -> None:
 
 
 def test_fetched_before_publication_is_warned() -> None:
-    ex = extract(URL, article(), fetched_at=datetime(2019, 1, 1, tzinfo=timezone.utc))
+    ex = extract(URL, article(), fetched_at=datetime(2019, 1, 1, tzinfo=UTC))
     assert any("future" in w for w in ex.warnings)
 
 
@@ -297,7 +297,7 @@ def test_extraction_speed_on_golden_pages() -> None:
     extract(pages[0], raws[0])  # imports and caches
     times = []
     for _ in range(3):
-        for url, raw in zip(pages, raws):
+        for url, raw in zip(pages, raws, strict=False):
             start = time.perf_counter()
             extract(url, raw)
             times.append(time.perf_counter() - start)

@@ -24,7 +24,7 @@ import json
 import sys
 from dataclasses import asdict
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def case_profile(folder: Path, url: str) -> SiteProfile | None:
     return next((p for p in PROFILES.values() if p.owns(url)), None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def run_case(case: str) -> Extraction:
     folder = GOLDEN / case
     url = (folder / "url.txt").read_text(encoding="utf-8").strip()

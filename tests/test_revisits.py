@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from storage.archive import RevisitPolicy
 from xdd_archive.config import load_config
 from xdd_archive.replica import Replica
-from storage.archive import RevisitPolicy
 
 from .conftest import run_cli
 

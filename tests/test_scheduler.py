@@ -21,9 +21,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from xdd_archive.cli import cli
-from xdd_archive.errors import ConfigError, CrawlLocked, NotFound
-from xdd_archive.replica import Replica
 from scheduler import (
     JOB_FUNC,
     Schedule,
@@ -36,6 +33,9 @@ from scheduler import (
 )
 from storage.db import open_archive
 from storage.runs import STALE_AFTER, finish_run, start_run
+from xdd_archive.cli import cli
+from xdd_archive.errors import ConfigError, CrawlLocked, NotFound
+from xdd_archive.replica import Replica
 
 from .conftest import ROOT, run_cli
 

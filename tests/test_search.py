@@ -20,12 +20,12 @@ from sqlalchemy import text
 
 import storage.db
 import storage.search
-from xdd_archive.errors import ConfigError
-from xdd_archive.replica import Replica
 from storage.archive import Content, Extracted, Fetched, record_capture
 from storage.db import open_archive
 from storage.normalize import search_fold
 from storage.search import FTS_TABLE, TRIGGERS, ensure_index, parse_query, search
+from xdd_archive.errors import ConfigError
+from xdd_archive.replica import Replica
 
 from .conftest import run_cli
 from .test_diff import invoke

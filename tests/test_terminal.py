@@ -45,7 +45,7 @@ def test_a_crawl_in_a_terminal_shows_live_progress_and_archives_every_article(si
     assert "Traceback" not in ran.screen and "reactor" not in ran.screen
     # the live display drew its counters before the summary replaced it
     assert "requests" in ran.screen and "\x1b[" in ran.output
-    assert f"Crawl of replica: run 1 ok" in ran.screen
+    assert "Crawl of replica: run 1 ok" in ran.screen
     assert archive_counts(db) == {"articles": 15, "revisions": 15, "failed_runs": 0}
 
 

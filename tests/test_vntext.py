@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import doctest
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -119,7 +119,7 @@ def test_views_line() -> None:
         ("Thứ Năm, ngày 03 tháng 12 năm 2020, 08:15", at(2020, 12, 3, 8, 15)),
         ("Cập nhật: 5/3/2025", at(2025, 3, 5)),
         ("2019-10-15T07:07:00+07:00", at(2019, 10, 15, 7, 7)),
-        ("2019-10-15T00:07:00Z", datetime(2019, 10, 15, 0, 7, tzinfo=timezone.utc)),
+        ("2019-10-15T00:07:00Z", datetime(2019, 10, 15, 0, 7, tzinfo=UTC)),
         ("không có ngày", None),
         ("31/02/2019", None),  # no such day
         ("15/13/2019", None),  # day first: no 13th month
@@ -299,7 +299,7 @@ def test_tag_line() -> None:
 
 
 def test_decode_utf8_declared_windows_1252() -> None:
-    raw = "<html><body><p>Lượt xem: 1.091 — Đảng</p></body></html>".encode("utf-8")
+    raw = "<html><body><p>Lượt xem: 1.091 — Đảng</p></body></html>".encode()
     text, encoding, warnings = decoding.decode_html(raw, {"Content-Type": "text/html; charset=windows-1252"})
     assert "Lượt xem" in text and encoding == "utf-8"
     assert any("UTF-8" in w for w in warnings)
@@ -344,6 +344,6 @@ def test_decode_undeclared_legacy_bytes_fall_back() -> None:
 def test_decode_bom_and_str_mojibake() -> None:
     text, encoding, _ = decoding.decode_html(b"\xef\xbb\xbf<p>\xc4\x90\xe1\xba\xa3ng</p>")
     assert text == "<p>Đảng</p>" and encoding == "utf-8"
-    broken = mis_decoded("<p>Lượt xem của Đảng bộ tỉnh Lâm Đồng</p>".encode("utf-8"))
+    broken = mis_decoded("<p>Lượt xem của Đảng bộ tỉnh Lâm Đồng</p>".encode())
     text, _, warnings = decoding.decode_html(broken)
     assert text == "<p>Lượt xem của Đảng bộ tỉnh Lâm Đồng</p>" and warnings

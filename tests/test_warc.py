@@ -26,11 +26,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from bench.export_memory import build_archive
-from xdd_archive.replica import Replica
 from storage.archive import load_blob
 from storage.db import open_archive
 from storage.models import Capture
 from storage.runs import finish_run, start_run
+from xdd_archive.replica import Replica
 
 from .conftest import run_cli
 
@@ -381,7 +381,7 @@ def test_revisit_records_become_unchanged_and_not_modified_captures(history, tmp
     site = history.site
     article = history.ids[12]
     url = site.base_url + site.article_path(article)
-    status, headers, body = fetch(site.base_url, site.article_path(article))
+    _status, headers, body = fetch(site.base_url, site.article_path(article))
     times = [datetime(2027, 3, 1, 8, 0, second, tzinfo=UTC) for second in (0, 1, 2)]
     warc = tmp_path / "browsertrix.warc.gz"
     with open(warc, "wb") as handle:

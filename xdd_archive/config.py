@@ -47,14 +47,14 @@ from typing import Any, TypeVar
 
 import click
 
-from xdd_archive.errors import ConfigError
 from storage.archive import DEFAULT_POLICY, RevisitPolicy
 from storage.timespec import format_duration, parse_duration
+from xdd_archive.errors import ConfigError
 
 __all__ = [
     "CONFIG_FILE",
-    "Config",
     "SETTINGS",
+    "Config",
     "Setting",
     "format_duration",
     "load_config",

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from storage.status import RUN_STATS
 from xdd_archive.cli.common import console, err_console, is_terminal, json_option, print_json
 from xdd_archive.config import Config, with_settings
-from storage.status import RUN_STATS
 
 if TYPE_CHECKING:
     from crawler.runner import CrawlOptions, CrawlReport

@@ -12,14 +12,14 @@ from typing import Any
 
 import click
 
-from xdd_archive.cli.common import console, json_option, print_json
-from xdd_archive.cli.history import print_inline_colour
-from xdd_archive.errors import ArchiveError
-from xdd_archive.replica import Replica
 from storage.db import open_archive
 from storage.diff import diff_revisions, pick_revisions, render_inline
 from storage.query import article_history, resolve_article
 from storage.status import summary_line
+from xdd_archive.cli.common import console, json_option, print_json
+from xdd_archive.cli.history import print_inline_colour
+from xdd_archive.errors import ArchiveError
+from xdd_archive.replica import Replica
 
 DEMO_DB = "xdd-demo.db"
 

@@ -10,12 +10,12 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from xdd_archive.cli.common import console, db_option, err_console, is_terminal, json_option, print_json
-from xdd_archive.errors import ConfigError
 from storage.db import open_archive
 from storage.export import FORMATS, ExportFilter, ExportReport, default_revisions, export
 from storage.status import RUN_STATS
 from storage.timespec import parse_when
+from xdd_archive.cli.common import console, db_option, err_console, is_terminal, json_option, print_json
+from xdd_archive.errors import ConfigError
 
 
 @contextlib.contextmanager

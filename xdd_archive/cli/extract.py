@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
-from xdd_archive.cli.common import console, json_option, print_json
 from crawler.extract import Extraction, extract
 from crawler.sites import PROFILES, SiteProfile, get_profile
+from xdd_archive.cli.common import console, json_option, print_json
 from xdd_archive.errors import FetchError, NotAnArticle
 
 
@@ -60,7 +61,7 @@ def extract_command(file: str, url: str, site: str | None, as_json: bool) -> Non
       curl -s URL | xdd-archive extract - --url URL
     """
     try:
-        data = sys.stdin.buffer.read() if file == "-" else open(file, "rb").read()
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
     except OSError as exc:
         raise FetchError(f"cannot read {file}: {exc.strerror}") from None
     record = extract(url, data, profile_for(url, site))

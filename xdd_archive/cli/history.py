@@ -13,9 +13,6 @@ import click
 from rich.markup import escape
 from rich.text import Text
 
-from xdd_archive.cli.common import console, db_option, json_option, print_json, short_time
-from xdd_archive.cli.read import ARTICLE_ARG, find_article
-from xdd_archive.errors import ConfigError
 from storage.changes import CHANGE_KINDS, ChangesReport, changes_report
 from storage.db import open_archive
 from storage.diff import (
@@ -34,6 +31,9 @@ from storage.diff import (
 from storage.models import utcnow
 from storage.search import SearchHit, search
 from storage.timespec import parse_when
+from xdd_archive.cli.common import console, db_option, json_option, print_json, short_time
+from xdd_archive.cli.read import ARTICLE_ARG, find_article
+from xdd_archive.errors import ConfigError
 
 FORMATS = ("inline", "unified", "side-by-side", "json")
 

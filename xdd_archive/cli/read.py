@@ -9,12 +9,12 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xdd_archive.cli.common import console, db_option, json_option, print_json, short_time
 from crawler.sites import reference_forms
-from xdd_archive.errors import NotFound
 from storage.db import open_archive
 from storage.models import Article, Revision
 from storage.query import article_history, article_summary, list_articles, resolve_article, revision_dict
+from xdd_archive.cli.common import console, db_option, json_option, print_json, short_time
+from xdd_archive.errors import NotFound
 
 
 def find_article(session: Session, ref: str, site: str | None = None) -> Article:
@@ -144,7 +144,7 @@ def history_command(article: str, site: str | None, db: str | None, as_json: boo
         views = c["views"] if c["views"] is not None else "-"
         rev = f"rev {c['revision']}" if c["revision"] else ""
         reason = f"  ({c['reason']})" if c["reason"] else ""
-        console.print(f"  {short_time(c['fetched_at'])}  {c['outcome']:<12} {str(c['http_status'] or '-'):>4}  "
+        console.print(f"  {short_time(c['fetched_at'])}  {c['outcome']:<12} {c['http_status'] or '-'!s:>4}  "
                       f"views {views:>7}  {rev}{reason}", markup=False)
 
 

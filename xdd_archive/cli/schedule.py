@@ -13,9 +13,6 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from xdd_archive.cli.common import console, err_console, json_option, print_json, short_time
-from xdd_archive.config import SETTINGS, Config, format_duration, with_settings
-from xdd_archive.errors import ConfigError
 from scheduler import (
     JobInfo,
     StatusReport,
@@ -30,6 +27,9 @@ from scheduler import (
 from storage.db import open_archive
 from storage.models import utcnow
 from storage.status import summary_line
+from xdd_archive.cli.common import console, err_console, json_option, print_json, short_time
+from xdd_archive.config import SETTINGS, Config, format_duration, with_settings
+from xdd_archive.errors import ConfigError
 
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 5

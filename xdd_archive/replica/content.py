@@ -40,14 +40,14 @@ from urllib.parse import quote
 from xdd_archive.errors import ConfigError
 
 __all__ = [
-    "Article",
-    "Block",
     "CATEGORIES",
     "CATEGORY_NAMES",
-    "Image",
     "SITE_TZ",
-    "Seed",
     "THEME_NAMES",
+    "Article",
+    "Block",
+    "Image",
+    "Seed",
     "first_id",
     "generate_article",
     "generate_articles",
@@ -444,7 +444,7 @@ def _make_body(rng: random.Random, seed: Seed, theme: str, when: datetime, slug:
     n_head = rng.randint(1, min(3, len(paragraphs) - 1))
     positions = sorted(rng.sample(range(1, len(paragraphs)), n_head), reverse=True)
     headings = rng.sample(seed.headings, n_head)
-    for pos, heading in zip(positions, headings):
+    for pos, heading in zip(positions, headings, strict=False):
         blocks.insert(pos, f"## {heading}")
     n_img = rng.choice((0, 0, 1, 1, 1, 2))
     for k in range(1, n_img + 1):

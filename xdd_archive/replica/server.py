@@ -54,7 +54,7 @@ import time
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from hashlib import sha1
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,7 +86,7 @@ from xdd_archive.replica.themes import (
     sitemap_xml,
 )
 
-__all__ = ["LoggedRequest", "MISBEHAVIOURS", "Replica", "UnknownArticle", "serve"]
+__all__ = ["MISBEHAVIOURS", "LoggedRequest", "Replica", "UnknownArticle", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ def _as_body(body: str | list[str]) -> list[str]:
 
 
 def _http_date(dt: datetime) -> str:
-    return format_datetime(dt.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(dt.astimezone(UTC), usegmt=True)
 
 
 def _now() -> datetime:
@@ -184,7 +184,7 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # clients that hang up mid-response are normal in tests of failures; never print tracebacks
-        logger.debug("replica: error on a connection from %s", client_address, exc_info=True)
+        logger.debug("replica: error on a connection from %s", client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -207,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         # quiet: the request log (Replica.requests) is the record
         pass
 
@@ -848,7 +848,7 @@ class Replica:
         body = (
             "<html><head><title>Object moved</title></head><body>"
             f'<h2>Object moved to <a href="{location}">here</a>.</h2></body></html>'
-        ).encode("utf-8")
+        ).encode()
         return _Response(301, body, [("Location", location)])
 
     def _article(self, art: Article, path: str, method: str, headers: Any, ctx: PageContext) -> _Response:
@@ -883,7 +883,7 @@ class Replica:
             except (TypeError, ValueError, IndexError):
                 return False
             if since.tzinfo is None:
-                since = since.replace(tzinfo=timezone.utc)
+                since = since.replace(tzinfo=UTC)
             return since >= modified
         return False
 
