@@ -56,6 +56,7 @@ from crawler import markup as S
 from crawler import vntext as V
 from crawler.decoding import decode_html
 from crawler.sites import SiteProfile
+from xdd_archive.core.text import strip_invisible
 
 __all__ = ["EXTRACTOR_VERSION", "Extraction", "Image", "extract"]
 
@@ -391,7 +392,7 @@ class _Page:
     # -- parsing ---------------------------------------------------------------------------------
 
     def _parse(self, text: str) -> bool:
-        text = V.ZERO_WIDTH_RE.sub("", text)
+        text = strip_invisible(text)
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
         # lxml refuses str input with an XML declaration ("Unicode strings with encoding declaration")

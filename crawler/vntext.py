@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from xdd_archive.core.text import clean_line, compare_fold, strip_invisible
+
 __all__ = [
     "DateMatch",
     "clean_text",
@@ -48,20 +50,15 @@ __all__ = [
 
 # -- normalisation --------------------------------------------------------------------------------
 
-# Zero-width and invisible characters that editors paste into Vietnamese text (Word, Zalo, CMS
-# editors); they split words invisibly and would make identical text hash differently.
-ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u00ad]")
 # Every kind of horizontal space (nbsp from `&nbsp;` runs, thin spaces, ideographic space) is a space.
 SPACES_RE = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 # Line breaks of any flavour, with the spaces around them.
 NEWLINES_RE = re.compile(r"[ ]*(?:\r\n|\r|\n|\u2028|\u2029|\x0b|\x0c)[ ]*")
-# C0/C1 control characters other than newline/tab: never text (mis-decoded bytes, CMS leftovers).
-CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_INVISIBLE_RE = re.compile(ZERO_WIDTH_RE.pattern[:-1] + r"\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: str | None, *, keep_newlines: bool = False) -> str:
-    """``text`` in NFC with zero-width characters removed and whitespace tidied.
+    """``text`` in NFC with invisible characters removed and whitespace tidied
+    (:mod:`xdd_archive.core.text` holds the one table of invisible characters).
 
     Runs of spaces (nbsp included) become one space; with ``keep_newlines`` single line breaks are kept
     (and runs of blank lines collapse to one), otherwise every line break becomes a space.
@@ -69,39 +66,18 @@ def clean_text(text: str | None, *, keep_newlines: bool = False) -> str:
     >>> clean_text("  Lượt\u00a0\u00a0xem\u200b: 1.091 "), clean_text("Ho\u0300a") == "Hòa"
     ('Lượt xem: 1.091', True)
     """
+    if not keep_newlines:
+        return clean_line(text)
     if not text:
         return ""
-    text = _INVISIBLE_RE.sub("", text)
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    if not keep_newlines:
-        # str.split() splits on every Unicode space (nbsp, thin spaces, line breaks): the fast path
-        return " ".join(text.split())
+    text = unicodedata.normalize("NFC", strip_invisible(text))
     text = SPACES_RE.sub(" ", text)
     text = NEWLINES_RE.sub("\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def fold(text: str) -> str:
-    """A comparison key: NFC-tidied, case-folded, diacritics removed, đ -> d, punctuation dropped.
-
-    Used to compare a title with a block of the body, a caption with a paragraph, a label with a
-    pattern, where markup may have changed spacing, case, tone-mark placement or punctuation.
-    """
-    # short strings (titles, lines, labels) repeat across the stages of one page: cache those only,
-    # so a crawl of thousands of pages never keeps whole page texts alive in the cache
-    return _fold_cached(text) if len(text) <= 300 else _fold(text)
-
-
-def _fold(text: str) -> str:
-    text = clean_text(text).casefold().replace("đ", "d")
-    text = unicodedata.normalize("NFD", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    text = re.sub(r"[^\w]+", " ", text)
-    return text.strip()
-
-
-_fold_cached = lru_cache(maxsize=8192)(_fold)
+# A comparison key (case, diacritics, đ and punctuation folded): one definition, in the leaf layer.
+fold = compare_fold
 
 
 # Letters only Vietnamese uses among Latin scripts (ă â đ ê ô ơ ư, and the tone-marked vowels).

@@ -7,7 +7,6 @@ UTC on the way out). JSON columns hold lists and dicts (tags, images, headers, s
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from xdd_archive.errors import ConfigError
+from xdd_archive.core.clock import utcnow  # re-exported: the one clock
 
 __all__ = [
     "OUTCOME_STATS",
@@ -41,22 +40,6 @@ __all__ = [
     "Revision",
     "utcnow",
 ]
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC.
-
-    ``$XDD_NOW`` (ISO 8601) freezes it, for reproducible runs: a crawl started with it records its
-    captures and computes due revisits as if it were that moment.
-    """
-    frozen = os.environ.get("XDD_NOW")
-    if frozen:
-        try:
-            value = datetime.fromisoformat(frozen.replace("Z", "+00:00"))
-        except ValueError:
-            raise ConfigError(f"XDD_NOW is not an ISO 8601 time: {frozen!r}") from None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

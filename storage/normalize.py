@@ -1,6 +1,6 @@
-"""Text normalisation for versioning and search: what counts as "the same text".
+"""Normalised content for versioning and search: what counts as "the same content".
 
-Three strengths, from weakest to strongest:
+The text rules live in :mod:`xdd_archive.core.text` (re-exported here); three strengths matter here:
 
 - :func:`clean`: Unicode NFC, zero-width characters and soft hyphens removed, whitespace collapsed
   (paragraph breaks kept). Two texts equal after ``clean`` are the same content: re-encoding,
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from xdd_archive.core.text import clean, clean_paragraphs, search_fold, tone_canonical, trivial_fold
 
 __all__ = [
     "CONTENT_FIELDS",
@@ -35,64 +35,6 @@ __all__ = [
 # The fields a revision's hash covers, in a fixed order (DESIGN.md, "Versioning rules").
 # ``body`` is the body text; ``images`` are the image URLs only (captions are body furniture).
 CONTENT_FIELDS = ("title", "lead", "body", "author", "source", "published_at", "category", "tags", "images")
-
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_SPACES = re.compile(r"[^\S\n]+")  # any whitespace but newline (NBSP, tabs, thin spaces...)
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-
-# Vietnamese tone marks as combining characters (NFD). The vowel-quality marks (circumflex U+0302,
-# breve U+0306, horn U+031B) are part of the letter and stay where they are.
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_WORD = re.compile(r"\w+")
-
-
-def clean(text: str | None) -> str:
-    """NFC, invisible characters removed, whitespace collapsed; paragraphs (blank-line separated) kept."""
-    if not text:
-        return ""
-    return "\n\n".join(clean_paragraphs(text))
-
-
-def clean_paragraphs(text: str | None) -> list[str]:
-    """The non-empty paragraphs of ``text`` after :func:`clean`'s rules; a single line break inside a
-    paragraph is re-wrapping, not structure, so it becomes a space."""
-    if not text:
-        return []
-    text = unicodedata.normalize("NFC", text.translate(_INVISIBLE)).replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = []
-    for chunk in _PARAGRAPH_BREAK.split(text):
-        para = " ".join(_SPACES.sub(" ", chunk).split())
-        if para:
-            paragraphs.append(para)
-    return paragraphs
-
-
-def tone_canonical(word: str) -> str:
-    """``word`` with its tone mark moved to the end of the word (in NFD), so that the old and new
-    placements (``hoà`` / ``hòa``) compare equal while different tones (``hòa`` / ``hóa``) do not."""
-    decomposed = unicodedata.normalize("NFD", word)
-    tones = [c for c in decomposed if c in _TONES]
-    if not tones:
-        return unicodedata.normalize("NFC", word)
-    base = "".join(c for c in decomposed if c not in _TONES)
-    return base + "".join(tones)
-
-
-def trivial_fold(text: str | None) -> str:
-    """``text`` reduced to its words with canonical tone placement: punctuation and spacing ignored."""
-    cleaned = unicodedata.normalize("NFC", (text or "").translate(_INVISIBLE))
-    return " ".join(tone_canonical(w) for w in _WORD.findall(cleaned))
-
-
-def search_fold(text: str | None) -> str:
-    """Lower case, no diacritics, ``đ`` -> ``d``: the form both documents and queries are indexed in."""
-    if not text:
-        return ""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped).lower()
-
 
 def _normal_datetime(value: datetime | None) -> str | None:
     if value is None:
