@@ -154,6 +154,8 @@ LISTING_MIN_TEASERS = 4
 LISTING_TEASER_SHARE = 0.6
 # ...or, however few blocks, this share of the body is listing items: the body is a listing's item.
 LISTING_WHOLE_BODY_SHARE = 0.8
+# A table cell longer than this is prose: the table lays out an article, it does not hold data.
+LAYOUT_CELL_CHARS = 600
 # A bold paragraph up to this long without final punctuation is a section heading.
 MAX_HEADING_CHARS = 200
 
@@ -271,6 +273,99 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip().endswith((".", "!", "?", "…", ":", ";", ",", '."', ".”", ".)", "...\""))
 
 
+# Tags of trafilatura's output that break a table cell's text (a space between their texts).
+_CELL_BREAKS = frozenset({"p", "head", "quote", "lb", "list", "table", "row", "cell", "code", "div"})
+
+
+def _xml_text(el: Any) -> str:
+    """All text under an element of trafilatura's output (plain ``lxml.etree``: no ``text_content()``)."""
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def _is_data_table(rows: list[list[Any]]) -> bool:
+    """True for a table of data: at least two rows with two or more filled cells, no headings inside,
+    no cell long enough to be prose, and fewer pictures than filled cells (else it is a gallery)."""
+    filled = 0
+    multi = 0
+    for cells in rows:
+        texts = [_xml_text(c).strip() for c in cells]
+        if any(c.find(".//head") is not None for c in cells):
+            return False
+        if any(len(t) > LAYOUT_CELL_CHARS for t in texts):
+            return False
+        n = sum(1 for t in texts if t)
+        filled += n
+        multi += n >= 2
+    graphics = sum(1 for cells in rows for c in cells for _ in c.iter("graphic"))
+    return multi >= 2 and graphics * 2 < filled
+
+
+def _cell_text(cell: Any, graphics: list[Any]) -> str:
+    """A table cell's text on one line (paragraphs and line breaks become spaces, list items are
+    joined by ``;``); its pictures are appended to ``graphics``. Iterative: cells may nest deeply."""
+    out: list[str] = []
+    stack: list[tuple[Any, bool]] = [(cell, False)]
+    while stack:
+        node, closing = stack.pop()
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if closing:
+            if tag in _CELL_BREAKS:
+                out.append(" ")
+            if node is not cell and node.tail:
+                out.append(node.tail)
+            continue
+        if tag == "graphic":
+            graphics.append(node)
+        elif tag == "item" and node.getprevious() is not None and node.getprevious().tag == "item":
+            out.append("; ")
+        elif tag in _CELL_BREAKS:
+            out.append(" ")
+        if tag and node.text:
+            out.append(node.text)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return V.clean_text("".join(out))
+
+
+def _tidy_rows(rows: list[list[str]]) -> list[list[str]]:
+    """Rows of a data table without empty rows and columns (colspan/rowspan padding), all one width."""
+    rows = [r for r in rows if any(r)]
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    keep = [i for i in range(width) if any(r[i] for r in rows)]
+    return [[r[i] for i in keep] for r in rows]
+
+
+def _html_table_is_data(table: Any) -> bool:
+    """The same test as :func:`_is_data_table` on the page's own markup (before trafilatura)."""
+    filled = multi = 0
+    for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
+        n = 0
+        for cell in tr:
+            if cell.tag in ("td", "th"):
+                text = cell.text_content().strip()
+                if len(text) > LAYOUT_CELL_CHARS:
+                    return False
+                n += bool(text)
+        filled += n
+        multi += n >= 2
+    if multi < 2 or table.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
+        return False
+    return len(table.xpath(".//img")) * 2 < filled
+
+
+def _unwrap_layout_tables(root: Any) -> None:
+    """Layout tables that hold other tables become plain blocks. trafilatura emits a nested table after
+    the table holding it, so a data table inside a page laid out with tables would move to the end of
+    the body; as blocks, the layout keeps its order and the data table stays where the page shows it."""
+    for table in list(root.iter("table")):
+        if next(table.iterdescendants("table"), None) is None or _html_table_is_data(table):
+            continue
+        for el in table.xpath("./thead|./tbody|./tfoot|./tr|./*/tr|./tr/td|./tr/th|./*/tr/td|./*/tr/th"):
+            el.tag = "div"
+        table.tag = "div"
+
+
 @dataclass
 class _Block:
     """One unit of the body: a paragraph, heading, list item, quote, image, table or code block."""
@@ -286,6 +381,13 @@ class _Block:
     alt: str | None = None
     caption: str | None = None
     rows: list[list[str]] | None = None
+
+    @property
+    def last_line(self) -> str:
+        """The text the page shows last: a table's last filled cell, any other block's text."""
+        if self.kind == "table" and self.rows:
+            return next((c for c in reversed(self.rows[-1]) if c), self.text)
+        return self.text
 
     @property
     def link_ratio(self) -> float:
@@ -766,7 +868,8 @@ class _Page:
                     return V.clean_text(_text_of(cap))
                 break
             if el.tag == "table":
-                if len(el.xpath(".//img")) == 1:
+                # an image with its caption row; in a table of data the other cells are data, not a caption
+                if len(el.xpath(".//img")) == 1 and not _html_table_is_data(el):
                     text = V.clean_text(_text_of(el))
                     if 0 < len(text) <= 400:
                         return text
@@ -780,6 +883,8 @@ class _Page:
             if self._caption_like(block, own) and not V.is_furniture_line(own):
                 return own
         nxt = block.getnext()
+        if block.tag in ("td", "th") and _html_table_is_data(next(block.iterancestors("table"), block)):
+            nxt = None  # the next cell of a data table is the next column, not a caption
         if nxt is not None and isinstance(nxt.tag, str) and not nxt.xpath(".//img"):
             text = V.clean_text(_text_of(nxt))
             if 0 < len(text) <= 300 and self._caption_like(nxt, text):
@@ -1333,6 +1438,9 @@ class _Page:
         pruned = self.region is not None and self.region is not self.body
         self._prune_to_region()
         self._remove_furniture()
+        _unwrap_layout_tables(self.doc)
+        if pruned and self.region.tag in ("div", "td", "section", "main") and next(self.region.iterancestors("table"), None) is None:
+            self.region.tag = "article"
         body = self._run_trafilatura(self.doc)
         blocks = list(self._blocks_from(body)) if body is not None else []
         chars = sum(len(b.text) for b in blocks)
@@ -1340,6 +1448,7 @@ class _Page:
             # the region was a bad guess (or trafilatura disliked it): the whole page, recall mode
             whole = lxml.html.document_fromstring(self.text, parser=self._parser())
             etree.strip_elements(whole, *S.DROP_TAGS, with_tail=False)
+            _unwrap_layout_tables(whole)
             body = self._run_trafilatura(whole)
             wider = list(self._blocks_from(body)) if body is not None else []
             if sum(len(b.text) for b in wider) > chars:
@@ -1457,7 +1566,8 @@ class _Page:
         elif tag == "table":
             yield from self._table_blocks(el)
         elif tag == "code":
-            text = V.clean_text(el.text_content(), keep_newlines=True)
+            # trafilatura's output is plain lxml.etree: no text_content(), itertext() is the same text
+            text = V.clean_text("".join(el.itertext()), keep_newlines=True)
             if text:
                 yield _Block(kind="pre", text=text)
         elif tag == "div":
@@ -1466,24 +1576,24 @@ class _Page:
             yield from self._lines(el, "p")
 
     def _table_blocks(self, table: Any) -> Iterator[_Block]:
-        rows = []
-        for row in table.iter("row"):
-            cells = [c for c in row if c.tag == "cell"]
-            rows.append(cells)
-        ncols = max((len(r) for r in rows), default=0)
-        has_blocks = table.find(".//graphic") is not None or table.find(".//p") is not None or table.find(".//head") is not None
-        if ncols <= 1 or has_blocks:
-            # a layout table (the whole article in one cell, an image with its caption row): its cells
-            # are just more blocks
+        """A data table as one ``table`` block (plain cells, its images after it); a layout table (the
+        whole article in one cell, an image with its caption row, a gallery) as the blocks of its cells."""
+        # direct rows only: trafilatura emits a nested table as a table of its own, after this one
+        rows = [[c for c in row if c.tag == "cell"] for row in table if row.tag == "row"]
+        if not _is_data_table(rows):
             for cells in rows:
                 for cell in cells:
                     yield from self._blocks_from(cell)
             return
-        data = [[V.clean_text(c.text_content()) for c in cells] for cells in rows]
-        data = [r for r in data if any(r)]
+        graphics: list[Any] = []
+        data = _tidy_rows([[_cell_text(c, graphics) for c in cells] for cells in rows])
         if data:
-            text = "\n".join(" | ".join(c for c in r) for r in data)
+            text = "\n".join(" | ".join(c for c in r if c) for r in data)
             yield _Block(kind="table", text=text, rows=data)
+        for graphic in graphics:
+            img = self._image_block(graphic)
+            if img:
+                yield img
 
     # -- block rules -----------------------------------------------------------------------------
 
@@ -1516,7 +1626,15 @@ class _Page:
         tokens: list[str] = []
         cleaned: list[_Block] = []
         for b in blocks:
-            if b.kind != "img":
+            if b.kind == "table" and b.rows:
+                found = [t for row in b.rows for cell in row for t in V.remove_cms_tokens(cell)[1]]
+                if found:
+                    tokens += found
+                    b.rows = _tidy_rows([[V.clean_text(V.remove_cms_tokens(c)[0]) for c in row] for row in b.rows])
+                    b.text = "\n".join(" | ".join(c for c in r if c) for r in b.rows)
+                if not b.text:
+                    continue
+            elif b.kind != "img":
                 text, found = V.remove_cms_tokens(b.text)
                 if found:
                     tokens += found
@@ -1539,7 +1657,7 @@ class _Page:
             blocks = blocks[title_idx + 1:]
         while blocks:
             b = blocks[0]
-            if b.kind == "img":
+            if b.kind in ("img", "table"):  # content: the head ends here
                 break
             t = b.text
             # a slogan is dropped only as a banner line (no sentence end): a first paragraph may well open
@@ -1580,7 +1698,7 @@ class _Page:
         for i, b in enumerate(blocks):
             if i < skip_until:
                 continue
-            if b.kind == "img":
+            if b.kind in ("img", "table"):
                 kept.append(b)
                 continue
             t = b.text
@@ -1606,7 +1724,7 @@ class _Page:
         while blocks:
             b = blocks[-1]
             t = b.text
-            if b.kind == "img":
+            if b.kind in ("img", "table"):  # content: no byline or furniture line below it is read as one
                 break
             if b.kind == "li" and self._is_link_list(blocks, b.group):
                 blocks = [x for x in blocks if not (x.kind == "li" and x.group == b.group)]
@@ -1668,7 +1786,7 @@ class _Page:
     def _byline_after_body(self, blocks: list[_Block]) -> None:
         """The author/source line right after the body when trafilatura left it out (it sits outside the
         body's container: `<div class="content">...</div><p align="right"><b>Name</b></p>`)."""
-        last = next((b.text for b in reversed(blocks) if b.kind != "img" and len(b.text) >= 20), None)
+        last = next((b.last_line for b in reversed(blocks) if b.kind != "img" and len(b.last_line) >= 20), None)
         if last is None:
             return
         words = last[-60:].split()[1:] or last.split()
