@@ -273,6 +273,7 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip().endswith((".", "!", "?", "…", ":", ";", ",", '."', ".”", ".)", "...\""))
 
 
+_XML_LINE_BREAKS = {0x0B: "\n", 0x0C: "\n"}
 # Tags of trafilatura's output that break a table cell's text (a space between their texts).
 _CELL_BREAKS = frozenset({"p", "head", "quote", "lb", "list", "table", "row", "cell", "code", "div"})
 
@@ -494,7 +495,9 @@ class _Page:
     # -- parsing ---------------------------------------------------------------------------------
 
     def _parse(self, text: str) -> bool:
-        text = strip_invisible(text)
+        # vertical tab and form feed are line breaks to a reader, and characters XML (trafilatura's
+        # output tree) refuses: lxml raises on setting such text
+        text = strip_invisible(text).translate(_XML_LINE_BREAKS)
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
         # lxml refuses str input with an XML declaration ("Unicode strings with encoding declaration")
@@ -833,7 +836,12 @@ class _Page:
         """What relative URLs resolve against: the page URL, or its <base href>."""
         if self._base is None:
             base = self.doc.find(".//base")
-            self._base = urljoin(self.url, base.get("href")) if base is not None and base.get("href") else self.url
+            self._base = self.url
+            if base is not None and base.get("href"):
+                try:
+                    self._base = urljoin(self.url, base.get("href"))
+                except ValueError:  # `<base href="http://[bad">`: relative URLs resolve against the page
+                    pass
         return self._base
 
     @staticmethod
