@@ -55,7 +55,7 @@ from lxml import etree
 from crawler import markup as S
 from crawler import vntext as V
 from crawler.decoding import decode_html
-from crawler.sites import SiteProfile
+from crawler.sites import ExtractionHints, SiteProfile
 from xdd_archive.core.text import strip_invisible
 
 __all__ = ["EXTRACTOR_VERSION", "Extraction", "Image", "extract"]
@@ -79,6 +79,11 @@ class Extraction:
 
     ``not_article`` is None for an article, else the reason the page is not one (a listing, an error
     or maintenance page, no title...). Text fields are Unicode NFC.
+
+    ``author`` is who signs: a person (``TS. Nguyễn Văn Hùng``) or an unsigned byline, institutional or an
+    agency signing alone (``Ban Biên tập``, ``PV``, ``TTXVN``: the profile's lists). ``source`` is where
+    the piece comes from: an agency credited (``Theo TTXVN`` / ``(Theo TTXVN)`` -> ``TTXVN``) or the site
+    named after the author (``Nguyễn Bá Thắng (http://www.xaydungdang.org.vn)``).
     """
 
     url: str
@@ -200,6 +205,15 @@ def extract(
 
 
 # -- small helpers -------------------------------------------------------------------------------
+
+
+_DEFAULT_HINTS = ExtractionHints()
+
+
+@lru_cache(maxsize=32)
+def _bylines(hints: ExtractionHints) -> V.Bylines:
+    """The unsigned bylines a profile's hints name (built once per profile: they are compared folded)."""
+    return V.Bylines(institutions=hints.institutional_bylines, agencies=hints.agency_bylines)
 
 
 @lru_cache(maxsize=256)
@@ -419,6 +433,7 @@ class _Page:
         self.r = result
         self.tz: tzinfo = V.local_zone(profile.timezone if profile else None)
         self.hints = profile.hints if profile else None
+        self.bylines = _bylines(profile.hints if profile else _DEFAULT_HINTS)
         self.meta: dict[str, list[str]] = {}
         self.jsonld: list[dict[str, Any]] = []
         self.doc: Any = None  # the <html> element
@@ -1365,7 +1380,7 @@ class _Page:
             for el in _select(self.doc, self.hints.author):
                 text = V.clean_text(_text_of(el))
                 if text:
-                    parsed = V.parse_author_line(text, strong=True)
+                    parsed = V.parse_author_line(text, strong=True, bylines=self.bylines)
                     if parsed:
                         return parsed.author, parsed.source
                     return text, None
@@ -1379,7 +1394,7 @@ class _Page:
         region_key: str | None = None
         for text in sorted(self.byline_texts, key=lambda t: (len(t), t)):  # shortest first, stable
             for line in text.split("\n"):
-                parsed = V.parse_author_line(line, strong=True)
+                parsed = V.parse_author_line(line, strong=True, bylines=self.bylines)
                 if parsed and parsed.author:
                     # only a byline inside the article (not a sidebar "featured author" box)
                     if region_key is None:
@@ -1675,7 +1690,7 @@ class _Page:
                     or V.is_stats_line(t) or slogan or self._is_breadcrumb_line(t)):
                 blocks.pop(0)
                 continue
-            parsed = V.parse_author_line(t, strong=bool(V.AUTHOR_LABEL_RE.match(t))) if len(t) <= 120 else None
+            parsed = V.parse_author_line(t, strong=bool(V.AUTHOR_LABEL_RE.match(t)), bylines=self.bylines) if len(t) <= 120 else None
             if parsed and (V.AUTHOR_LABEL_RE.match(t) or self._is_strong_byline(b)) and len(blocks) > 1:
                 if r.author is None and parsed.author:
                     r.author = parsed.author
@@ -1748,11 +1763,11 @@ class _Page:
                     blocks.pop()
                     continue
                 if not author_taken:
-                    parsed = V.parse_author_line(t, strong=self._is_strong_byline(b))
+                    parsed = V.parse_author_line(t, strong=self._is_strong_byline(b), bylines=self.bylines)
                     if parsed is None and len(blocks) >= 2 and self._is_strong_byline(b) and b.kind == "p" and len(t) <= 100 and not _ends_sentence(t):
                         # `PGS.TS. Nguyễn Văn A` then `Học viện Chính trị quốc gia Hồ Chí Minh`
                         prev = blocks[-2]
-                        above = V.parse_author_line(prev.text, strong=self._is_strong_byline(prev))
+                        above = V.parse_author_line(prev.text, strong=self._is_strong_byline(prev), bylines=self.bylines)
                         if above and above.author and self._is_strong_byline(prev):
                             # the author field is the person (titles kept); the affiliation line is
                             # part of the byline, not of the article text
@@ -1817,7 +1832,7 @@ class _Page:
             if not 2 <= len(text) <= 160 or self._in_teaser(el):
                 continue
             marked = self._marked_as_byline(el, text)
-            parsed = V.parse_author_line(text, strong=marked)
+            parsed = V.parse_author_line(text, strong=marked, bylines=self.bylines)
             if parsed is None:
                 continue
             if parsed.author and not marked and not V.AUTHOR_LABEL_RE.match(text):

@@ -29,6 +29,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from xdd_archive.errors import ConfigError
 
 __all__ = [
+    "AGENCY_BYLINES",
+    "INSTITUTIONAL_BYLINES",
     "PROFILES",
     "ExtractionHints",
     "SiteProfile",
@@ -68,9 +70,29 @@ class UrlRule:
         return re.compile(self.pattern)
 
 
+# Unsigned bylines of the Vietnamese press: editorial units and roles that sign instead of a person, alone
+# (`Ban Biên tập`) or followed by their organisation (`PV Báo Lâm Đồng`) or their part (`PV tổng hợp`).
+# Such a line is the article's author (a swap from a person to `Ban Biên tập` is an author change, never
+# a new last line of the body). Compared folded: case and diacritics do not matter.
+INSTITUTIONAL_BYLINES: tuple[str, ...] = (
+    "Ban Biên tập", "BBT", "Ban Thư ký tòa soạn", "Thư ký tòa soạn", "Tòa soạn", "Tổ biên tập", "Nhóm biên tập",
+    "Biên tập viên", "BTV", "Phóng viên", "PV", "P.V", "Nhóm phóng viên", "Nhóm PV", "Phóng viên thường trú",
+    "PVTT", "Cộng tác viên", "CTV", "Nhóm CTV", "Nhóm tác giả", "Ban Thời sự", "Ban Điện tử",
+)
+# News agencies and national papers. Signing alone (`TTXVN`) they are the author, like an institution;
+# credited (`Theo TTXVN`, `(Theo TTXVN)`, `Nguồn: TTXVN`) they are the source, whoever wrote the piece.
+AGENCY_BYLINES: tuple[str, ...] = (
+    "TTXVN", "VNA", "Thông tấn xã Việt Nam", "TTXVN/Vietnam+", "Vietnam+", "Báo Nhân Dân", "Nhân Dân",
+    "Báo Quân đội nhân dân", "QĐND", "Báo Công an nhân dân", "CAND", "VOV", "Đài Tiếng nói Việt Nam", "VTV",
+    "Đài Truyền hình Việt Nam", "Tạp chí Cộng sản", "Báo Điện tử Chính phủ", "Chinhphu.vn",
+    "Báo Điện tử Đảng Cộng sản Việt Nam", "Dangcongsan.vn",
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ExtractionHints:
-    """Optional CSS selectors that help the extractor on a known theme; each is tried in order.
+    """Optional CSS selectors that help the extractor on a known theme; each is tried in order. Also the
+    site's unsigned bylines (institutions and agencies), as names.
 
     The extractor works without hints (generic rules, meta tags, JSON-LD, Vietnamese text patterns);
     hints only make it more precise on markup we know.
@@ -86,6 +108,10 @@ class ExtractionHints:
     tags: tuple[str, ...] = ()
     # elements that are never body: banners, share/print links, widgets, related lists
     remove: tuple[str, ...] = ()
+    # unsigned bylines that are authors (not CSS selectors: names, compared folded); a profile extends
+    # the defaults with its own (`INSTITUTIONAL_BYLINES + ("Ban Tuyên giáo Tỉnh ủy",)`)
+    institutional_bylines: tuple[str, ...] = INSTITUTIONAL_BYLINES
+    agency_bylines: tuple[str, ...] = AGENCY_BYLINES
 
 
 @dataclass(frozen=True, kw_only=True)

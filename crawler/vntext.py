@@ -17,12 +17,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from xdd_archive.core.text import clean_line, compare_fold, strip_invisible
 
 __all__ = [
+    "Bylines",
     "DateMatch",
     "clean_text",
     "error_page_code",
@@ -362,6 +363,71 @@ COLLECTIVE_RE = re.compile(r"^(?:Nhóm\s+)?(?:PV|CTV|BTV|P\.V|PVTT|Phóng\s+viê
 AUTHORS_SPLIT_RE = re.compile(r"\s*(?:,|;|\s+và\s+|\s+-\s+|\s+–\s+|\s*/\s*|\s*&\s*)\s*")
 
 
+# Words that may follow an unsigned byline to say what the signer did: `PV tổng hợp`, `BBT lược dịch`.
+_BYLINE_ROLE_RE = re.compile(r"^\(?\s*(?:tổng\s+hợp|thực\s+hiện|lược\s+dịch|biên\s+dịch|dịch|biên\s+soạn)\s*\)?$", re.IGNORECASE)
+# How a byline line separates an author from a source: `Ban Biên tập - Báo Lâm Đồng`, `PV, TTXVN`.
+_BYLINE_SEPARATOR_RE = re.compile(r"\s[-–—]\s|,|/")
+# Sentence punctuation: a line holding it is prose, not a byline (dots inside a domain are fine).
+_SENTENCE_PUNCT_RE = re.compile(r"[!?;:]|[.,]\s")
+
+
+@dataclass(frozen=True)
+class Bylines:
+    """The unsigned bylines a site prints instead of a person's name, as data (a site profile's
+    ``ExtractionHints`` holds them; see :mod:`crawler.sites` for the defaults).
+
+    ``institutions`` are editorial units and roles (``Ban Biên tập``, ``BBT``, ``PV``, ``Nhóm phóng viên``,
+    ``CTV``): they sign alone or followed by their organisation (``PV Báo Lâm Đồng``, ``Ban Biên tập Tạp
+    chí Xây dựng Đảng``) or their part in the work (``PV tổng hợp``). ``agencies`` are news agencies and
+    papers that sign a byline alone (``TTXVN``). Either way the line is the article's author. An agency
+    *credited* (``Theo TTXVN``, ``(Theo TTXVN)``, ``Nguồn: TTXVN``) is its source instead: see
+    :func:`parse_source_line`. Names are compared folded (case, diacritics, punctuation ignored).
+
+    >>> b = Bylines(institutions=("Ban Biên tập", "PV"), agencies=("TTXVN",))
+    >>> b.match("Ban biên tập."), b.match("PV Báo Lâm Đồng"), b.match("TTXVN"), b.match("PV đã ghi nhận")
+    ('Ban biên tập', 'PV Báo Lâm Đồng', 'TTXVN', None)
+    """
+
+    institutions: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+
+    @cached_property
+    def _institution_keys(self) -> tuple[str, ...]:
+        # longest first: `Nhóm phóng viên` before `Phóng viên`
+        return tuple(sorted({k for k in map(fold, self.institutions) if k}, key=len, reverse=True))
+
+    @cached_property
+    def _agency_keys(self) -> frozenset[str]:
+        return frozenset(k for k in map(fold, self.agencies) if k)
+
+    def match(self, line: str) -> str | None:
+        """``line`` tidied when it is an unsigned byline standing alone, else None."""
+        text = clean_text(line).strip(" .;:-–—")
+        if not text or len(text) > 80 or _SENTENCE_PUNCT_RE.search(text) or not (self.institutions or self.agencies):
+            return None
+        key = fold(text)
+        if key in self._agency_keys or key in self._institution_keys:
+            return text
+        if _BYLINE_SEPARATOR_RE.search(text):
+            return None  # `Ban Biên tập - Báo Lâm Đồng`: author and source, parse_author_line splits them
+        for name in self._institution_keys:
+            if key.startswith(name + " "):
+                n_rest = len(key.split()) - len(name.split())
+                rest = " ".join(text.split()[-n_rest:])
+                return text if self._names_an_organisation(rest) else None
+        return None
+
+    def _names_an_organisation(self, rest: str) -> bool:
+        """What may follow an institution in a byline: its organisation, an agency, a site, its role."""
+        if _BYLINE_ROLE_RE.match(rest):
+            return True
+        if len(rest.split()) > 8 or not rest[0].isupper():
+            return False
+        if ORG_WORD_RE.match(rest) or DOMAIN_RE.match(rest) or fold(rest) in self._agency_keys:
+            return True
+        return all(_is_name_word(w) for w in rest.split())  # a place or a proper name: `... Huyện ủy Lạc Dương`
+
+
 def _is_name_word(word: str) -> bool:
     word = word.strip(".,'’")
     if not word:
@@ -466,12 +532,13 @@ class AuthorLine:
     source: str | None
 
 
-def parse_author_line(line: str, *, strong: bool = False) -> AuthorLine | None:
+def parse_author_line(line: str, *, strong: bool = False, bylines: Bylines | None = None) -> AuthorLine | None:
     """Read a byline: ``Nguyễn Bá Thắng (http://www.xaydungdang.org.vn)``, ``TS. Trần Văn B``,
     ``Hồng Hạnh (TTXVN)``, ``Tác giả: Nguyễn Văn A``, ``Theo TTXVN``. None when ``line`` is not one.
 
     ``strong`` says the markup already marks the line as a byline (bold, right-aligned, an author
-    element): single-word names are then accepted too.
+    element): single-word names are then accepted too. ``bylines`` adds the site's unsigned bylines
+    (``Ban Biên tập``, ``PV``, ``TTXVN``), which are authors like a person's name.
 
     >>> parse_author_line("Nguyễn Bá Thắng (http://www.xaydungdang.org.vn)")
     AuthorLine(author='Nguyễn Bá Thắng', source='http://www.xaydungdang.org.vn')
@@ -488,14 +555,17 @@ def parse_author_line(line: str, *, strong: bool = False) -> AuthorLine | None:
         return AuthorLine(None, src_only)
     text = text.rstrip(" .;") if not re.search(r"\b(?:" + _ABBR_TITLE + r")\.$", text) else text.rstrip(" ;")
     strict = not strong
+    unsigned = bylines.match(text) if bylines is not None else None
+    if unsigned:
+        return AuthorLine(unsigned, None)
     # `Name (source)` / `Name (Theo source)` / `Name [source]`
     m = re.match(r"^(?P<name>[^()\[\]]+?)\s*[(\[]\s*(?P<src>[^()\[\]]+?)\s*[)\]]$", text)
-    if m and _looks_like_authors(m.group("name"), strict=strict):
+    if m and (_looks_like_authors(m.group("name"), strict=strict) or _is_unsigned(m.group("name"), bylines)):
         src = _clean_source(m.group("src"))
         return AuthorLine(clean_text(m.group("name")), src or None)
     # `Name - Báo Lâm Đồng`, `Name, TTXVN`: the right part is an organisation or a domain
     m = re.match(r"^(?P<name>.+?)\s*(?:\s[-–—]\s|,\s*|\s*/\s*)(?P<src>[^,/]+)$", text)
-    if m and looks_like_person(m.group("name"), strict=strict):
+    if m and (looks_like_person(m.group("name"), strict=strict) or _is_unsigned(m.group("name"), bylines)):
         src = m.group("src").strip()
         if (ORG_WORD_RE.match(src) or DOMAIN_RE.match(src)) and not looks_like_person(src):
             return AuthorLine(clean_text(m.group("name")), _clean_source(src))
@@ -504,6 +574,10 @@ def parse_author_line(line: str, *, strong: bool = False) -> AuthorLine | None:
     if labelled and text and len(text) <= 100:
         return AuthorLine(text, None)
     return None
+
+
+def _is_unsigned(name: str, bylines: Bylines | None) -> bool:
+    return bylines is not None and bylines.match(name) is not None
 
 
 # -- furniture lines -------------------------------------------------------------------------------
