@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleUrl, Capture, CaptureOutcome, CrawlRun, Revision
@@ -17,9 +17,11 @@ from xdd_archive.errors import NotFound
 __all__ = [
     "ArticleRow",
     "CrawlState",
+    "NotChecked",
     "article_history",
     "crawl_state",
     "list_articles",
+    "not_checked",
     "resolve_article",
 ]
 
@@ -312,3 +314,35 @@ def crawl_state(session: Session, site: str, *, now: datetime, due_limit: int | 
         all_articles=tuple((a.id, a.canonical_url) for a in articles),
         discovery_complete=bool(complete),
     )
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """The known articles of a site that a run did not fetch: ``not_due`` were not due yet (the next
+    of them at ``next_due_at``), ``left_due`` were due but the run stopped first (``--max-requests``,
+    a time limit, an interruption)."""
+
+    not_due: int
+    next_due_at: datetime | None
+    left_due: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"not_due": self.not_due, "next_due_at": _iso(self.next_due_at), "left_due": self.left_due}
+
+
+def not_checked(session: Session, run_id: int) -> NotChecked:
+    """What run ``run_id`` left unchecked among its site's known articles (see :class:`NotChecked`).
+    Due-ness is judged at the run's end, as the next run would see it."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise NotFound(f"no crawl run {run_id}")
+    moment = run.finished_at or run.started_at
+    fetched = select(Capture.article_id).where(Capture.crawl_run_id == run_id, Capture.article_id.is_not(None))
+    skipped = (Article.site == run.site, Article.id.not_in(fetched))
+    later = Article.next_check_at > moment
+    not_due, next_due = session.execute(
+        select(func.count(), func.min(Article.next_check_at)).where(*skipped, later)
+    ).one()
+    due = or_(Article.next_check_at.is_(None), Article.next_check_at <= moment)
+    left_due = session.scalar(select(func.count()).select_from(Article).where(*skipped, due)) or 0
+    return NotChecked(not_due=int(not_due or 0), next_due_at=next_due, left_due=int(left_due))

@@ -207,7 +207,7 @@ def changes_command(since: str, until: str | None, site: str | None, kinds: tupl
 
 def _print_changes(report: ChangesReport) -> None:
     where = f" on {report.site}" if report.site else ""
-    console.print(f"[bold]Changes{escape(where)}[/bold] {short_time(report.since)} -> {short_time(report.until)} UTC")
+    console.print(f"[bold]Changes{escape(where)}[/bold] {short_time(report.since)} -> {short_time(report.until)}")
     counts = report.counts
     parts = [f"{counts[k]} {k}" for k in ("new", "changed", "revert", "gone", "republished") if counts[k]]
     if counts["silent"]:
