@@ -18,11 +18,14 @@ __all__ = [
     "ArticleRow",
     "CrawlState",
     "NotChecked",
+    "StatusSince",
     "article_history",
     "crawl_state",
     "list_articles",
     "not_checked",
     "resolve_article",
+    "revision_numbers",
+    "status_since",
 ]
 
 
@@ -198,9 +201,56 @@ def article_history(session: Session, article: Article) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class StatusSince:
+    """Since when an article that is no longer live has been so, and why: the first of the gone
+    captures in a row that end its history (``since``, ``reason``: ``HTTP 410``, ``redirected to
+    another article (15: URL)``...); for a redirected one, the article its URL now leads to."""
+
+    status: str
+    since: datetime | None
+    reason: str | None
+    redirect_id: int | None = None
+    redirect_url: str | None = None
+
+
+def status_since(session: Session, article: Article) -> StatusSince:
+    """:class:`StatusSince` of ``article`` (all None but the status for a live one). Failed fetches
+    and rejected pages in between say nothing about the page, so they do not break the run."""
+    if article.status == "live":
+        return StatusSince(article.status, None, None)
+    since: Capture | None = None
+    outcomes = session.scalars(
+        select(Capture)
+        .where(Capture.article_id == article.id,
+               Capture.outcome.not_in([CaptureOutcome.ERROR, CaptureOutcome.REJECTED]))
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+    )
+    for capture in outcomes:
+        if capture.outcome != CaptureOutcome.GONE:
+            break
+        since = capture
+    redirect = session.get(Article, article.redirect_article_id) if article.redirect_article_id else None
+    return StatusSince(
+        status=article.status,
+        since=since.fetched_at if since is not None else None,
+        reason=since.reason if since is not None else None,
+        redirect_id=redirect.id if redirect is not None else None,
+        redirect_url=redirect.canonical_url if redirect is not None else None,
+    )
+
+
+def revision_numbers(session: Session, article: Article) -> list[int]:
+    """The numbers of an article's revisions, in order."""
+    return list(session.scalars(
+        select(Revision.number).where(Revision.article_id == article.id).order_by(Revision.number)))
+
+
 def article_summary(session: Session, article: Article) -> dict[str, Any]:
-    """Identity and status of an article (no revision content)."""
+    """Identity and status of an article (no revision content); for one that is no longer live,
+    since when (``status_since``), why (``status_reason``) and where its URL leads (``redirect_url``)."""
     urls = session.scalars(select(ArticleUrl.url).where(ArticleUrl.article_id == article.id).order_by(ArticleUrl.id))
+    state = status_since(session, article)
     return {
         "id": article.id,
         "site": article.site,
@@ -209,7 +259,11 @@ def article_summary(session: Session, article: Article) -> dict[str, Any]:
         "aliases": list(urls),
         "category": article.category,
         "status": article.status,
+        "status_since": _iso(state.since),
+        "status_reason": state.reason,
         "redirect_article_id": article.redirect_article_id,
+        "redirect_url": state.redirect_url,
+        "current_revision": article.current_revision.number if article.current_revision else None,
         "first_seen_at": _iso(article.first_seen_at),
         "last_checked_at": _iso(article.last_checked_at),
         "last_changed_at": _iso(article.last_changed_at),

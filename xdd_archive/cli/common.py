@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from storage.timespec import display_zone, human_time, iso, parse_when
+from storage.timespec import display_zone, human_time, iso, parse_when, zone_label
 from xdd_archive.cli.options import config_option
 from xdd_archive.config import load_config
 
@@ -86,10 +86,15 @@ def show_utc() -> bool:
     return _SHOW_UTC[0]
 
 
-def short_time(value: str | datetime | None, *, seconds: bool = False) -> str:
+def short_time(value: str | datetime | None, *, seconds: bool = False, label: bool = True) -> str:
     """``2026-11-28 15:35 +07`` (the site's zone, or UTC with ``--utc``) from an ISO string or
-    datetime; ``-`` for nothing."""
-    return human_time(value, utc=show_utc(), seconds=seconds)
+    datetime; ``-`` for nothing. ``label=False`` leaves the zone to a column header (:func:`zone_name`)."""
+    return human_time(value, utc=show_utc(), seconds=seconds, label=label)
+
+
+def zone_name() -> str:
+    """The zone shown times are in, for a header: ``+07`` or ``UTC``."""
+    return zone_label(show_utc())
 
 
 def when(value: str | None, option: str, *, end: bool = False, now: datetime | None = None) -> datetime | None:
