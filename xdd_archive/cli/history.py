@@ -36,7 +36,7 @@ from storage.models import utcnow
 from storage.query import article_summary, revision_numbers
 from storage.report import command_for, detail_lines, headline, render_markdown, summary_sentence
 from storage.report import render_html as render_report_html
-from storage.search import SearchHit, search
+from storage.search import SearchHit, TextChange, search, text_changes
 from xdd_archive.cli.common import (
     console,
     db_option,
@@ -307,16 +307,22 @@ def _print_changes(report: ChangesReport) -> None:
 
 
 @click.command("search")
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1, required=False)
+@click.option("--removed", "removed", default=None, metavar="TEXT",
+              help="Articles that used to say TEXT (a phrase) and no longer do, with the revision it went.")
+@click.option("--added", "added", default=None, metavar="TEXT",
+              help="Articles that say TEXT now and did not before, with the revision it came.")
 @click.option("--all-revisions", is_flag=True, help="Search every revision, not only the current ones.")
 @click.option("--site", default=None, metavar="NAME", help="Only this site's articles.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many results.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first.")
 @db_option
+@utc_option
 @json_option
-def search_command(query: tuple[str, ...], all_revisions: bool, site: str | None, limit: int, offset: int,
-                   db: str | None, as_json: bool) -> None:
-    """Full-text search of the archive, with or without Vietnamese diacritics.
+def search_command(query: tuple[str, ...], removed: str | None, added: str | None, all_revisions: bool,
+                   site: str | None, limit: int, offset: int, db: str | None, as_json: bool) -> None:
+    """Full-text search of the archive, with or without Vietnamese diacritics; or the articles whose
+    text lost (--removed) or gained (--added) a phrase.
 
     Searches title, lead, body, author and tags of the current revisions (--all-revisions: of every
     revision), best match first. Diacritics and đ/Đ are folded, so "xay dung dang" finds
@@ -324,14 +330,35 @@ def search_command(query: tuple[str, ...], all_revisions: bool, site: str | None
     "quoted words" must match as a phrase; word* matches a prefix; -word excludes.
     Put -- before a query that holds a -word, so it is not read as an option.
 
+    --removed TEXT answers "which articles used to say this and no longer do?": an earlier revision
+    holds the phrase, the current one does not. Each answer names the last revision that had it, the
+    first without it (with when the archive saw them) and the diff command that shows it go.
+    --added TEXT is its twin. The phrase is folded like any search.
+
     \b
     Examples:
       xdd-archive search xay dung dang
       xdd-archive search '"Đà Nẵng"' --site xaydungdang
+      xdd-archive search --removed "tham mưu"
+      xdd-archive search --added "Ban Biên tập" --json
       xdd-archive search --all-revisions --json -- nghi quyet 26* -covid
     """
     text = " ".join(query)
+    given = [name for name, value in (("QUERY", text), ("--removed", removed), ("--added", added)) if value]
+    if len(given) != 1:
+        raise ConfigError("give one of QUERY, --removed TEXT or --added TEXT" +
+                          (f" (not {' and '.join(given)})" if given else ""))
     archive = open_archive(db, create=False)
+    if removed or added:
+        mode, phrase = ("removed", removed) if removed else ("added", added)
+        assert phrase is not None
+        with archive.read() as session:
+            changes, total = text_changes(session, phrase, mode=mode, site=site, limit=limit, offset=offset)
+        if as_json:
+            print_json({"mode": mode, "text": phrase, "total": total, "hits": [c.to_dict() for c in changes]})
+        else:
+            _print_text_changes(mode, phrase, changes, total, offset)
+        return
     with archive.read() as session:
         results = search(session, text, all_revisions=all_revisions, site=site, limit=limit, offset=offset)
     if as_json:
@@ -352,6 +379,38 @@ def search_command(query: tuple[str, ...], all_revisions: bool, site: str | None
         _print_hit(n, hit, all_revisions)
 
 
+def _print_text_changes(mode: str, phrase: str, changes: list[TextChange], total: int, offset: int) -> None:
+    said = (f"used to say {phrase!r} and no longer do" if mode == "removed"
+            else f"say {phrase!r} now and did not before")
+    if not changes:
+        past = f" past --offset {offset}" if total else ""
+        console.print(f"No articles {said}{past}.", markup=False)
+        return
+    console.print(f"{offset + 1}-{offset + len(changes)} of {total} articles {said}", markup=False)
+    for n, c in enumerate(changes, start=offset + 1):
+        console.print()
+        head = Text(f"{n}. ", style="bold")
+        head.append(c.title or "(no title)", style="bold")
+        if c.status != "live":
+            head.append(f"  [{c.status}]", style="red")
+        console.print(head)
+        console.print(f"   article {c.article_id} (site id {c.key}) · {c.url}", markup=False, style="dim")
+        if mode == "removed":
+            story = (f"last in revision {c.before} (seen {short_time(c.before_at)}); gone from revision {c.after} "
+                     f"(seen {short_time(c.after_at)})")
+        else:
+            story = (f"not in revision {c.before} (seen {short_time(c.before_at)}); there from revision {c.after} "
+                     f"(seen {short_time(c.after_at)})")
+        console.print(f"   {story}", markup=False)
+        snippet = Text("   ")
+        start = len(snippet)
+        snippet.append(c.snippet)
+        for a, b in c.highlights:
+            snippet.stylize("bold red strike" if mode == "removed" else "bold green", start + a, start + b)
+        console.print(snippet)
+        console.print(f"   see: {c.command}", markup=False, style="dim", highlight=False)
+
+
 def _print_hit(n: int, hit: SearchHit, all_revisions: bool) -> None:
     head = Text(f"{n}. ", style="bold")
     head.append(hit.title or "(no title)", style="bold")
@@ -359,7 +418,8 @@ def _print_hit(n: int, hit: SearchHit, all_revisions: bool) -> None:
         head.append(f"  [{hit.status}]", style="red")
     console.print(head)
     revision = f"revision {hit.revision}" + (" (current)" if hit.current and all_revisions else "")
-    console.print(f"   article {hit.article_id} · {revision} · published {short_time(hit.published_at)} · {hit.url}",
+    console.print(f"   article {hit.article_id} (site id {hit.key}) · {revision} · published "
+                  f"{short_time(hit.published_at)} · {hit.url}",
                   markup=False, style="dim")
     snippet = Text("   ")
     offset = len(snippet)
