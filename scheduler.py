@@ -8,7 +8,8 @@ adding a schedule for a site again replaces its job (or leaves it alone when not
 
 The daemon (:func:`run_daemon`, ``xdd-archive schedule run``) is one ``BlockingScheduler`` in the
 foreground, at most one per database (a lock file beside it). Each crawl is a child process
-(``python -m cli crawl ... --trigger schedule``): Twisted's reactor cannot restart, and a child can be
+(:class:`xdd_archive.crawljob.CrawlJob`: ``python -m xdd_archive.crawljob JOB``, which builds its options
+with the same function as ``xdd-archive crawl``): Twisted's reactor cannot restart, and a child can be
 stopped. Jobs run with ``max_instances=1`` and ``coalesce=True``; a run missed while the daemon was
 down happens once on restart if it is at most ``schedule.misfire_grace`` late. A child that outlives
 ``schedule.time_limit`` is stopped. SIGTERM or SIGINT to the daemon sends SIGTERM to the running
@@ -39,10 +40,8 @@ import json
 import logging
 import os
 import pickle
-import re
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -77,7 +76,10 @@ from storage.status import (
     summary_line,
 )
 from xdd_archive.config import BY_NAME, Config, format_duration
+from xdd_archive.crawljob import CrawlJob
+from xdd_archive.cron import crontab_trigger
 from xdd_archive.errors import ConfigError, CrawlLocked, DaemonRunning, NotFound
+from xdd_archive.logs import level_of_line
 
 __all__ = [
     "JOB_FUNC",
@@ -86,7 +88,6 @@ __all__ = [
     "Schedule",
     "StatusReport",
     "add_schedule",
-    "crawl_command_line",
     "crontab_trigger",
     "daemon_pid",
     "list_schedules",
@@ -128,55 +129,6 @@ def _zone(name: str | None) -> tzinfo:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(name)
-
-
-_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _cron_day(token: str) -> int:
-    if token in _CRON_DAYS:
-        return _CRON_DAYS.index(token)
-    if token.isdigit() and 0 <= int(token) <= 7:
-        return int(token)
-    raise ValueError(f"bad day of week {token!r}")
-
-
-def _crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) as APScheduler 3 day names: APScheduler 3
-    numbers weekdays from Monday = 0, so ``1-5`` would silently mean Tuesday to Saturday."""
-    field = field.strip().lower()
-    if field in ("*", "?"):
-        return "*"
-    days: set[int] = set()
-    for part in field.split(","):
-        body, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"bad step in day of week {part!r}")
-        if body == "*":
-            low, high = 0, 6
-        elif "-" in body:
-            first, _, last = body.partition("-")
-            low, high = _cron_day(first), _cron_day(last)
-        else:
-            low = high = _cron_day(body)
-            if step_text:
-                high = 6
-        if high < low:
-            raise ValueError(f"bad range in day of week {part!r}")
-        days.update(day % 7 for day in range(low, high + 1, step))
-    return ",".join(_CRON_DAYS[day] for day in sorted(days))
-
-
-def crontab_trigger(line: str, timezone: tzinfo | str | None = None) -> CronTrigger:
-    """A trigger from a standard crontab line (minute hour day month day-of-week), weekdays as
-    cron means them (0 or 7 = Sunday). Raises ValueError for a bad line."""
-    fields = line.split()
-    if len(fields) != 5:
-        raise ValueError(f"a crontab line has 5 fields (minute hour day month day-of-week), not {len(fields)}")
-    minute, hour, day, month, weekday = fields
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_crontab_weekdays(weekday),
-                       timezone=timezone)
 
 
 def describe_trigger(trigger: Any) -> str:
@@ -532,32 +484,6 @@ def needs_full_pass(archive: Archive, site: str, full_every: timedelta | None, n
     return not started or (now or utcnow()) - max(started) >= full_every
 
 
-def crawl_command_line(
-    *,
-    site: str,
-    db: str,
-    base_url: str | None = None,
-    config_path: Path | None = None,
-    full: bool = False,
-    max_requests: int | None = None,
-    allow_private: bool = False,
-) -> list[str]:
-    """The child process of one scheduled crawl (``--json`` so the daemon can log its report)."""
-    # -P: a cli.py in the daemon's working directory must never stand in for ours
-    command = [sys.executable, "-P", "-m", "xdd_archive.cli", "crawl", "--site", site, "--db", db, "--trigger", "schedule", "--json"]
-    if config_path is not None:
-        command += ["--config", str(config_path)]
-    if base_url:
-        command += ["--base-url", base_url]
-    if full:
-        command.append("--full")
-    if max_requests:
-        command += ["--max-requests", str(max_requests)]
-    if allow_private:
-        command.append("--allow-private")
-    return command
-
-
 @dataclass(eq=False)
 class _Child:
     """A running crawl child process and its stop protocol (SIGTERM once, then SIGKILL)."""
@@ -652,10 +578,6 @@ class _Daemon:
 _DAEMON: _Daemon | None = None
 
 
-# a log line of the child (cli/__init__.py's format); lines without it continue the previous record
-_CHILD_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
-
-
 def _pump(stream: Any, sink: list[bytes] | None, site: str, pid: int) -> None:
     """Read a child's pipe to its end: keep stdout (its JSON report); log stderr lines as they come,
     its warnings and errors as such, its chatter (Scrapy's start-up banner) at DEBUG."""
@@ -665,10 +587,9 @@ def _pump(stream: Any, sink: list[bytes] | None, site: str, pid: int) -> None:
             sink.append(line)
             continue
         message = line.decode("utf-8", "replace").rstrip()
-        found = _CHILD_LOG_LINE.match(message)
-        if found:
-            name = found.group(1)
-            level = logging.DEBUG if name in ("DEBUG", "INFO") else getattr(logging, name)
+        found = level_of_line(message)  # None: the line continues the previous record
+        if found is not None:
+            level = logging.DEBUG if found <= logging.INFO else found
         if message:
             crawl_log.log(level, "[%s pid %s] %s", site, pid, message)
     stream.close()
@@ -702,16 +623,17 @@ def run_scheduled_crawl(
         log.warning("schedule of %s: ignoring job arguments this version does not know: %s", site, sorted(unknown))
     job_id = JOB_PREFIX + site
     full = needs_full_pass(daemon.archive, site, timedelta(seconds=full_every) if full_every else None)
-    command = crawl_command_line(
+    job = CrawlJob(
         site=site,
         db=daemon.archive.url,
         base_url=base_url,
-        config_path=daemon.config_path,
+        config_path=str(daemon.config_path) if daemon.config_path else None,
         full=full,
         max_requests=max_requests,
         allow_private=allow_private,
+        trigger="schedule",
     )
-    child = daemon.spawn(job_id, site, command)
+    child = daemon.spawn(job_id, site, job.command())
     if child is None:
         log.info("not starting a crawl of %s: the daemon is stopping", site)
         return None

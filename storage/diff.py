@@ -40,24 +40,31 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, Capture, Revision
 from storage.normalize import clean, clean_paragraphs, normal_fields, trivial_fold
+from storage.timespec import human_time, zone_label
 from xdd_archive.errors import NotFound
 
 __all__ = [
     "DIFF_FIELDS",
+    "FIELD_LABELS",
     "FieldDiff",
     "Op",
     "ParagraphDiff",
     "RevisionDiff",
     "capture_times",
+    "diff_heading",
     "diff_revisions",
     "diff_text",
     "elided",
+    "excerpt",
     "item_label",
     "mark_ops",
     "pick_revisions",
     "render_html",
     "render_inline",
     "render_unified",
+    "scalar_ops",
+    "shown_value",
+    "silent_edit",
     "visible_rows",
     "word_diff",
 ]
@@ -79,6 +86,23 @@ DIFF_FIELDS: tuple[tuple[str, FieldKind], ...] = (
     ("tags", "list"),
     ("images", "list"),
 )
+
+#: The fields in words, for pages people read (the CLI's inline and unified views keep the names above,
+#: which ``--json`` and ``changes --kind`` speak too).
+FIELD_LABELS: dict[str, str] = {
+    "title": "Title",
+    "lead": "Lead (sapo)",
+    "body": "Body",
+    "author": "Author",
+    "source": "Source",
+    "category": "Category",
+    "published_at": "Published",
+    "modified_at": "Modified (as the page declares)",
+    "tags": "Tags",
+    "images": "Images",
+}
+
+DATE_FIELDS = ("published_at", "modified_at")
 
 # A token is a word or one punctuation mark, with the whitespace before it. Keeping that whitespace
 # inside the token makes a spacing change ("Đảng ," -> "Đảng,") a visible token change, and makes the
@@ -497,6 +521,14 @@ class RevisionDiff:
         return [f.name for f in self.changed if f.name != "modified_at"]
 
     @property
+    def silent(self) -> str | None:
+        """``yes`` / ``no`` / ``unknown`` (:func:`silent_edit`) when the content changed, else None."""
+        if not self.changed_fields:
+            return None
+        modified = self.get("modified_at")
+        return silent_edit(modified.old, modified.new)
+
+    @property
     def trivial(self) -> bool:
         """Every content change is trivial (``modified_at`` alone is no content change)."""
         content = [f for f in self.changed if f.name != "modified_at"]
@@ -516,12 +548,22 @@ class RevisionDiff:
             "to": {"revision": self.new_number, "captured_at": _iso(self.new_captured_at)},
             "changed_fields": self.changed_fields,
             "trivial": self.trivial,
+            "silent": self.silent,
             "fields": [f.to_dict() for f in self.fields],
         }
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def silent_edit(old_modified: datetime | str | None, new_modified: datetime | str | None) -> str:
+    """Whether a content change was a silent edit, judged by the modified date the page declares:
+    ``yes`` (it did not move), ``no`` (it moved), ``unknown`` (a revision declares none: the old
+    site's pages never do, so nothing was claimed and nothing can be told)."""
+    if old_modified is None or new_modified is None:
+        return "unknown"
+    return "yes" if old_modified == new_modified else "no"
 
 
 def _revision_values(rev: Revision) -> dict[str, Any]:
@@ -700,15 +742,84 @@ def visible_rows(f: FieldDiff, context: int | None = 1) -> list[ParagraphDiff | 
     return out
 
 
+def _edge_words(text: str, words: int, *, tail: bool) -> str:
+    """The last (``tail``) or first ``words`` words of ``text``, with an ellipsis where it was cut;
+    the spacing next to the change is kept."""
+    found = list(re.finditer(r"\S+", text))
+    if len(found) <= words:
+        return text
+    if tail:
+        return "…" + text[found[-words].start():]
+    return text[: found[words - 1].end()] + "…"
+
+
+def excerpt(f: FieldDiff, *, words: int = 8, limit: int = 240) -> tuple[Op, ...]:
+    """The first change of a prose field with ``words`` unchanged words either side (``…`` where the
+    text goes on), for a one-line summary: "what was said, what is said now". Changes after
+    ``limit`` characters of the excerpt are left out (the diff shows everything)."""
+    row = next((r for r in f.paragraphs if r.changed), None)
+    if row is None:
+        return ()
+    ops = list(row.ops)
+    out: list[Op] = []
+    size = 0
+    for k, op in enumerate(ops):
+        text = op.text
+        if op.kind == "equal":
+            if k == 0:
+                text = _edge_words(text, words, tail=True)
+            elif k == len(ops) - 1 or size >= limit:
+                out.append(Op("equal", _edge_words(text, words, tail=False)))
+                break
+            elif len(text.split()) > 2 * words:
+                # a long unchanged stretch between two changes: its ends only
+                text = _edge_words(text, words, tail=False) + " " + _edge_words(text, words, tail=True)
+        elif size >= limit:
+            break
+        out.append(Op(op.kind, text))
+        size += len(text)
+    return tuple(_merge_ops(out))
+
+
 def elided(count: int) -> str:
     """The line that stands for ``count`` unchanged paragraphs in an inline view."""
     return f"⋯ {count} unchanged paragraph{'s' if count > 1 else ''} ⋯"
 
 
-def render_inline(diff: RevisionDiff, *, all_fields: bool = False, context: int | None = 1) -> str:
+def diff_heading(diff: RevisionDiff, *, utc: bool = False) -> str:
+    """``article 12: revision 1 (2026-11-20 15:35 +07) -> 2 (2026-11-28 09:10 +07)``, and the silent
+    edit verdict when the page declares a modified date."""
+    def at(moment: datetime | None) -> str:
+        return f" ({human_time(moment, utc=utc)})" if moment is not None else ""
+
+    line = (f"article {diff.article_id}: revision {diff.old_number}{at(diff.old_captured_at)} -> "
+            f"{diff.new_number}{at(diff.new_captured_at)}")
+    if diff.silent == "yes":
+        line += "  SILENT EDIT: the declared modified date did not move"
+    return line
+
+
+def shown_value(name: str, value: Any, *, utc: bool = False) -> str:
+    """A field's value as a person reads it: dates in the shown zone, lists one item a line."""
+    if name in DATE_FIELDS and value:
+        return human_time(value, utc=utc)
+    return _lines(value)
+
+
+def scalar_ops(f: FieldDiff, *, utc: bool = False) -> list[Op]:
+    """A scalar field's operations as shown (dates in the shown zone)."""
+    if f.name not in DATE_FIELDS:
+        return f.ops
+    old, new = shown_value(f.name, f.old, utc=utc), shown_value(f.name, f.new, utc=utc)
+    return _merge_ops([Op("delete", old), Op("insert", new)]) if f.changed else [Op("equal", new)]
+
+
+def render_inline(diff: RevisionDiff, *, all_fields: bool = False, context: int | None = 1,
+                  utc: bool = False) -> str:
     """Changed fields with ``[-deleted-]`` and ``{+inserted+}`` marks, for a pipe or a file. Prose
-    shows changed paragraphs whole, with ``context`` unchanged paragraphs around them."""
-    lines = [f"article {diff.article_id}: revision {diff.old_number} -> {diff.new_number}"]
+    shows changed paragraphs whole, with ``context`` unchanged paragraphs around them. Times are in
+    the site's zone (``utc``: UTC)."""
+    lines = [diff_heading(diff, utc=utc)]
     fields = diff.fields if all_fields else diff.changed
     if not fields:
         lines.append("no differences")
@@ -728,7 +839,7 @@ def render_inline(diff: RevisionDiff, *, all_fields: bool = False, context: int 
             if not f.changed:
                 lines.append(_lines(f.new))
         else:
-            lines.append(mark_ops(f.ops) if f.changed else _lines(f.new))
+            lines.append(mark_ops(scalar_ops(f, utc=utc)))
     return "\n".join(lines) + "\n"
 
 
@@ -770,6 +881,8 @@ h1 { font-size: 1.25rem; margin: 0 0 .25rem; } h2 { font-size: 1.05rem; margin: 
 .head { font-weight: 600; color: var(--muted); font-size: .85rem; border-bottom: 1px solid var(--line); }
 .cell { padding: .35rem 0; border-bottom: 1px solid var(--line); }
 .cell p { margin: 0; } .empty { color: var(--muted); font-style: italic; }
+.status, .silent { border-left: 4px solid #c33; padding: .3rem .6rem; background: var(--del); }
+a { color: inherit; }
 del { background: var(--del); text-decoration: line-through; }
 ins { background: var(--ins); text-decoration: none; }
 .label { display: none; }
@@ -808,12 +921,12 @@ def _cells(old_html: str | None, new_html: str | None, old_label: str, new_label
     return cell(old_html, "old", old_label) + cell(new_html, "new", new_label)
 
 
-def _html_value(value: Any) -> str | None:
+def _html_value(name: str, value: Any, utc: bool) -> str | None:
     if value in (None, [], ""):
         return None
     if isinstance(value, list):
         return "<br>".join(html.escape(item_label(v)) for v in value)
-    return html.escape(str(value))
+    return html.escape(shown_value(name, value, utc=utc))
 
 
 def _html_list_side(f: FieldDiff, side: Literal["old", "new"]) -> str | None:
@@ -828,11 +941,49 @@ def _html_list_side(f: FieldDiff, side: Literal["old", "new"]) -> str | None:
     )
 
 
+def _silent_note(diff: RevisionDiff, utc: bool) -> str | None:
+    """The page's word on a silent edit (``yes``) or on one that cannot be judged (``unknown``)."""
+    verdict = diff.silent
+    modified = diff.get("modified_at")
+    if verdict == "yes":
+        return ('<p class="silent"><strong>Silent edit</strong>: the content changed but the modified date '
+                f"the page declares ({html.escape(human_time(modified.new, utc=utc))}) did not move.</p>")
+    if verdict == "unknown":
+        return ('<p class="meta">The page declares no modified date, so whether this edit was announced '
+                "cannot be told.</p>")
+    return None
+
+
+def _page_head(diff: RevisionDiff, heading: str, key: str | None, url: str | None, status: str | None,
+               utc: bool) -> list[str]:
+    """Title, identity, the link to the article, the two revisions with their dates, the status."""
+    ident = f"Article {diff.article_id}" + (f" (the site's id: {html.escape(key)})" if key else "")
+    if url:
+        # a link the reader follows, never something the page fetches by itself
+        ident += f' · <a href="{html.escape(url, quote=True)}" rel="noreferrer noopener">{html.escape(url)}</a>'
+    times = (f"Revision {diff.old_number}, first seen {html.escape(human_time(diff.old_captured_at, utc=utc))}"
+             f" \u2192 Revision {diff.new_number}, first seen "
+             f"{html.escape(human_time(diff.new_captured_at, utc=utc))}")
+    out = [f"<h1>{html.escape(heading)}</h1>", f'<p class="meta">{ident}</p>', f'<p class="meta">{times}</p>']
+    if status:
+        out.append(f'<p class="status">This article is {html.escape(status)}.</p>')
+    note = _silent_note(diff, utc)
+    if note:
+        out.append(note)
+    return out
+
+
 def render_html(diff: RevisionDiff, *, title: str | None = None, url: str | None = None,
+                key: str | None = None, status: str | None = None, utc: bool = False,
                 collapse_after: int = 2) -> str:
-    """One self-contained HTML page (inline CSS, no script, no external asset): two columns per changed
-    field, deletions and insertions highlighted; on a narrow screen the columns stack. Runs of more
-    than ``collapse_after`` unchanged paragraphs fold into a ``<details>`` element."""
+    """One self-contained HTML page (inline CSS, no script, nothing fetched): two columns per changed
+    field, named in words, deletions and insertions highlighted; on a narrow screen the columns
+    stack. Runs of more than ``collapse_after`` unchanged paragraphs fold into a ``<details>``.
+
+    The head says which article (its id, the site's own ``key``, its ``url`` as a link), the two
+    revisions with the times they were first seen, the article's ``status`` when it is no longer
+    live ("gone since ..."), and whether the edit was silent. Times are in the site's zone, labelled
+    (``utc``: in UTC); never with microseconds."""
     old_label, new_label = f"Revision {diff.old_number}", f"Revision {diff.new_number}"
     heading = title or f"Article {diff.article_id}"
     out = [
@@ -841,31 +992,28 @@ def render_html(diff: RevisionDiff, *, title: str | None = None, url: str | None
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(heading)}: revision {diff.old_number} \u2192 {diff.new_number}</title>",
         f"<style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(heading)}</h1>",
+        *_page_head(diff, heading, key, url, status, utc),
     ]
-    meta = [f"article {diff.article_id}",
-            f"{old_label} ({_iso(diff.old_captured_at) or '?'}) \u2192 {new_label} ({_iso(diff.new_captured_at) or '?'})"]
-    if url:
-        meta.append(url)
-    out.append(f'<p class="meta">{" · ".join(html.escape(m) for m in meta)}</p>')
     if not diff.changed:
         out.append("<p>No differences.</p>")
     for f in diff.changed:
-        trivial = '<span class="tag">trivial</span>' if f.trivial else ""
-        out.append(f"<section><h2>{html.escape(f.name)}{trivial}</h2>")
+        trivial = '<span class="tag">trivial: punctuation, spacing or tone marks only</span>' if f.trivial else ""
+        out.append(f"<section><h2>{html.escape(FIELD_LABELS.get(f.name, f.name))}{trivial}</h2>")
         out.append(f'<div class="grid"><div class="head">{old_label}</div><div class="head">{new_label}</div>')
         if f.kind == "text":
             out.extend(_html_text_rows(f, old_label, new_label, collapse_after))
         elif f.kind == "list":
             out.append(_cells(_html_list_side(f, "old"), _html_list_side(f, "new"), old_label, new_label))
         else:
-            old_v, new_v = _html_value(f.old), _html_value(f.new)
+            old_v, new_v = _html_value(f.name, f.old, utc), _html_value(f.name, f.new, utc)
             out.append(_cells(f"<del>{old_v}</del>" if old_v else None, f"<ins>{new_v}</ins>" if new_v else None,
                               old_label, new_label))
         out.append("</div></section>")
-    unchanged = [f.name for f in diff.fields if not f.changed]
+    unchanged = [FIELD_LABELS.get(f.name, f.name) for f in diff.fields if not f.changed]
     if unchanged:
         out.append(f'<p class="meta">Unchanged: {html.escape(", ".join(unchanged))}</p>')
+    zone = "UTC" if utc else f"the site's local time (Asia/Ho_Chi_Minh, {zone_label()})"
+    out.append(f'<p class="meta">Times are in {html.escape(zone)}. Made with xdd-archive.</p>')
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleUrl, Capture, CaptureOutcome, CrawlRun, Revision
@@ -17,10 +17,15 @@ from xdd_archive.errors import NotFound
 __all__ = [
     "ArticleRow",
     "CrawlState",
+    "NotChecked",
+    "StatusSince",
     "article_history",
     "crawl_state",
     "list_articles",
+    "not_checked",
     "resolve_article",
+    "revision_numbers",
+    "status_since",
 ]
 
 
@@ -196,9 +201,56 @@ def article_history(session: Session, article: Article) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class StatusSince:
+    """Since when an article that is no longer live has been so, and why: the first of the gone
+    captures in a row that end its history (``since``, ``reason``: ``HTTP 410``, ``redirected to
+    another article (15: URL)``...); for a redirected one, the article its URL now leads to."""
+
+    status: str
+    since: datetime | None
+    reason: str | None
+    redirect_id: int | None = None
+    redirect_url: str | None = None
+
+
+def status_since(session: Session, article: Article) -> StatusSince:
+    """:class:`StatusSince` of ``article`` (all None but the status for a live one). Failed fetches
+    and rejected pages in between say nothing about the page, so they do not break the run."""
+    if article.status == "live":
+        return StatusSince(article.status, None, None)
+    since: Capture | None = None
+    outcomes = session.scalars(
+        select(Capture)
+        .where(Capture.article_id == article.id,
+               Capture.outcome.not_in([CaptureOutcome.ERROR, CaptureOutcome.REJECTED]))
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+    )
+    for capture in outcomes:
+        if capture.outcome != CaptureOutcome.GONE:
+            break
+        since = capture
+    redirect = session.get(Article, article.redirect_article_id) if article.redirect_article_id else None
+    return StatusSince(
+        status=article.status,
+        since=since.fetched_at if since is not None else None,
+        reason=since.reason if since is not None else None,
+        redirect_id=redirect.id if redirect is not None else None,
+        redirect_url=redirect.canonical_url if redirect is not None else None,
+    )
+
+
+def revision_numbers(session: Session, article: Article) -> list[int]:
+    """The numbers of an article's revisions, in order."""
+    return list(session.scalars(
+        select(Revision.number).where(Revision.article_id == article.id).order_by(Revision.number)))
+
+
 def article_summary(session: Session, article: Article) -> dict[str, Any]:
-    """Identity and status of an article (no revision content)."""
+    """Identity and status of an article (no revision content); for one that is no longer live,
+    since when (``status_since``), why (``status_reason``) and where its URL leads (``redirect_url``)."""
     urls = session.scalars(select(ArticleUrl.url).where(ArticleUrl.article_id == article.id).order_by(ArticleUrl.id))
+    state = status_since(session, article)
     return {
         "id": article.id,
         "site": article.site,
@@ -207,7 +259,11 @@ def article_summary(session: Session, article: Article) -> dict[str, Any]:
         "aliases": list(urls),
         "category": article.category,
         "status": article.status,
+        "status_since": _iso(state.since),
+        "status_reason": state.reason,
         "redirect_article_id": article.redirect_article_id,
+        "redirect_url": state.redirect_url,
+        "current_revision": article.current_revision.number if article.current_revision else None,
         "first_seen_at": _iso(article.first_seen_at),
         "last_checked_at": _iso(article.last_checked_at),
         "last_changed_at": _iso(article.last_changed_at),
@@ -312,3 +368,35 @@ def crawl_state(session: Session, site: str, *, now: datetime, due_limit: int | 
         all_articles=tuple((a.id, a.canonical_url) for a in articles),
         discovery_complete=bool(complete),
     )
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """The known articles of a site that a run did not fetch: ``not_due`` were not due yet (the next
+    of them at ``next_due_at``), ``left_due`` were due but the run stopped first (``--max-requests``,
+    a time limit, an interruption)."""
+
+    not_due: int
+    next_due_at: datetime | None
+    left_due: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"not_due": self.not_due, "next_due_at": _iso(self.next_due_at), "left_due": self.left_due}
+
+
+def not_checked(session: Session, run_id: int) -> NotChecked:
+    """What run ``run_id`` left unchecked among its site's known articles (see :class:`NotChecked`).
+    Due-ness is judged at the run's end, as the next run would see it."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise NotFound(f"no crawl run {run_id}")
+    moment = run.finished_at or run.started_at
+    fetched = select(Capture.article_id).where(Capture.crawl_run_id == run_id, Capture.article_id.is_not(None))
+    skipped = (Article.site == run.site, Article.id.not_in(fetched))
+    later = Article.next_check_at > moment
+    not_due, next_due = session.execute(
+        select(func.count(), func.min(Article.next_check_at)).where(*skipped, later)
+    ).one()
+    due = or_(Article.next_check_at.is_(None), Article.next_check_at <= moment)
+    left_due = session.scalar(select(func.count()).select_from(Article).where(*skipped, due)) or 0
+    return NotChecked(not_due=int(not_due or 0), next_due_at=next_due, left_due=int(left_due))

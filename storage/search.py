@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Revision
+from storage.models import Article, Capture, Revision
 from storage.normalize import search_fold, tone_canonical
 from xdd_archive.errors import ConfigError, StorageError
 
@@ -53,10 +53,12 @@ __all__ = [
     "Query",
     "SearchHit",
     "SearchResults",
+    "TextChange",
     "ensure_index",
     "parse_query",
     "rebuild_index",
     "search",
+    "text_changes",
 ]
 
 log = logging.getLogger(__name__)
@@ -129,7 +131,7 @@ def ensure_index(conn: Connection) -> bool:
     ).first()
     if not has_table:
         return False
-    existing = dict(
+    existing: dict[str, str] = dict(
         conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?", (f"{FTS_TABLE}_%",)
         ).all()
@@ -505,3 +507,133 @@ def _cut(value: str, spans: list[tuple[int, int]], first: int, words: int,
         if a >= first and b - 1 <= last
     )
     return prefix + value[start:end] + suffix, highlights
+
+
+# -- text that came or went ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextChange:
+    """An article whose text gained or lost a phrase: ``before`` is the last revision of the old state
+    (the last that had it, for a removal) and ``after`` the revision where that changed (the first
+    without it), each with the time the archive first saw it; ``snippet`` shows the phrase where it
+    is present (in ``before`` for a removal, ``after`` for an addition)."""
+
+    mode: str
+    article_id: int
+    site: str
+    key: str
+    url: str
+    status: str
+    title: str | None
+    before: int
+    after: int
+    before_at: datetime | None
+    after_at: datetime | None
+    current: int
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]
+
+    @property
+    def command(self) -> str:
+        """The ``diff`` that shows the phrase go (or come)."""
+        return f"xdd-archive diff {self.article_id} {self.before} {self.after}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
+        data["highlights"] = [list(h) for h in self.highlights]
+        data["diff_command"] = self.command
+        return data
+
+
+def _phrase_query(text: str) -> Query:
+    """``text`` as one phrase, folded like every search (quotes in it are ignored)."""
+    return parse_query('"' + text.replace('"', " ") + '"')
+
+
+def _matching_revisions(session: Session, query: Query, site: str | None) -> set[int]:
+    where = f"{FTS_TABLE} MATCH :match" + (" AND a.site = :site" if site else "")
+    rows = session.execute(
+        text(f"SELECT r.id FROM {FTS_TABLE} JOIN revisions r ON r.id = {FTS_TABLE}.rowid "
+             f"JOIN articles a ON a.id = r.article_id WHERE {where}"),
+        {"match": query.fts5(), "site": site},
+    )
+    return {int(i) for (i,) in rows}
+
+
+def _transition(numbers: list[int], has: dict[int, bool], mode: str) -> tuple[int, int] | None:
+    """(before, after) for the latest change of state that leaves the current revision without the
+    phrase (``removed``) or with it (``added``); None when the current revision is not in that state."""
+    current = numbers[-1]
+    wanted = mode == "added"
+    if has[current] != wanted or len(numbers) < 2:
+        return None
+    for k in range(len(numbers) - 1, 0, -1):
+        if has[numbers[k - 1]] != wanted:
+            return numbers[k - 1], numbers[k]
+    return None  # in that state since revision 1: nothing came or went
+
+
+def text_changes(session: Session, phrase: str, *, mode: str, site: str | None = None,
+                 limit: int = 20, offset: int = 0, snippet_words: int = 30) -> tuple[list[TextChange], int]:
+    """Articles whose text lost ``phrase`` (``mode="removed"``: earlier revisions had it, the current
+    one has not) or gained it (``"added"``), newest change first, and how many there are in all.
+
+    The phrase is folded for Vietnamese like every search (``tham muu`` finds ``tham mưu``)."""
+    if mode not in ("removed", "added"):
+        raise ConfigError(f"mode must be removed or added, not {mode!r}")
+    query = _phrase_query(phrase)
+    if session.get_bind().dialect.name != "sqlite":
+        raise StorageError("full-text search is not available on this database yet (SQLite only for now)")
+    matching = _matching_revisions(session, query, site)
+    if not matching:
+        return [], 0
+    article_ids = select(Revision.article_id).where(Revision.id.in_(matching)).distinct()
+    rows = session.execute(
+        select(Revision.id, Revision.article_id, Revision.number)
+        .where(Revision.article_id.in_(article_ids))
+        .order_by(Revision.article_id, Revision.number)
+    ).all()
+    by_article: dict[int, list[tuple[int, int]]] = {}
+    for rev_id, article_id, number in rows:
+        by_article.setdefault(article_id, []).append((number, rev_id))
+    found: list[tuple[int, int, int, int, int]] = []  # article, before, after, before id, after id
+    for article_id, revs in by_article.items():
+        numbers = [n for n, _ in revs]
+        ids = dict(revs)
+        step = _transition(numbers, {n: ids[n] in matching for n in numbers}, mode)
+        if step is not None:
+            found.append((article_id, step[0], step[1], ids[step[0]], ids[step[1]]))
+    return _text_change_rows(session, found, query, mode, limit, offset, snippet_words), len(found)
+
+
+def _text_change_rows(session: Session, found: list[tuple[int, int, int, int, int]], query: Query, mode: str,
+                      limit: int, offset: int, snippet_words: int) -> list[TextChange]:
+    """The :class:`TextChange` of each (article, before, after), the newest change first."""
+    revisions = {r.id: r for r in session.scalars(
+        select(Revision).where(Revision.id.in_([i for f in found for i in f[3:]])))}
+    seen = dict(session.execute(
+        select(Capture.id, Capture.fetched_at).where(
+            Capture.id.in_([r.first_capture_id for r in revisions.values() if r.first_capture_id]))).all())
+
+    def first_seen(rev: Revision) -> datetime:
+        fetched = seen.get(rev.first_capture_id) if rev.first_capture_id is not None else None
+        return fetched or rev.created_at
+
+    found.sort(key=lambda f: (first_seen(revisions[f[4]]), f[0]), reverse=True)
+    page = found[offset:offset + limit]
+    articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_([f[0] for f in page])))}
+    out = []
+    for article_id, before, after, before_id, after_id in page:
+        article = articles[article_id]
+        holder = revisions[before_id if mode == "removed" else after_id]
+        _field, snip, highlights = best_snippet(holder, query, words=snippet_words)
+        current = article.current_revision
+        out.append(TextChange(
+            mode=mode, article_id=article.id, site=article.site, key=article.key, url=article.canonical_url,
+            status=article.status, title=(current.title if current else None) or holder.title,
+            before=before, after=after, before_at=first_seen(revisions[before_id]),
+            after_at=first_seen(revisions[after_id]), current=current.number if current else after,
+            snippet=snip, highlights=highlights,
+        ))
+    return out

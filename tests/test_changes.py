@@ -8,6 +8,7 @@ back with and without ``--all``. The unit tests pin the rules on captures record
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -87,15 +88,45 @@ def report(archive, **kwargs):
         return changes_report(session, since=NOW - timedelta(days=30), until=NOW, **kwargs)
 
 
-def test_a_page_that_declares_no_modified_date_is_never_a_silent_edit(archive):
+def test_a_silent_edit_is_yes_no_or_unknown_when_the_page_declares_no_modified_date(archive):
     t = NOW - timedelta(days=3)
     capture(archive, at=t, body="Một.")
-    capture(archive, at=t + timedelta(hours=1), body="Hai.")
+    capture(archive, at=t + timedelta(hours=1), body="Hai.")  # neither declares a date: cannot tell
     modified = datetime(2026, 5, 1, tzinfo=UTC)
-    capture(archive, at=t + timedelta(hours=2), body="Ba.", modified=modified)
-    capture(archive, at=t + timedelta(hours=3), body="Bốn.", modified=modified)
+    capture(archive, at=t + timedelta(hours=2), body="Ba.", modified=modified)  # one does not: cannot tell
+    capture(archive, at=t + timedelta(hours=3), body="Bốn.", modified=modified)  # the date stayed: silent
+    capture(archive, at=t + timedelta(hours=4), body="Năm.", modified=modified + timedelta(days=1))  # it moved
     events = [(c.kind, c.revision, c.silent) for c in report(archive).changes]
-    assert events == [("new", 1, False), ("changed", 2, False), ("changed", 3, False), ("changed", 4, True)]
+    assert events == [("new", 1, None), ("changed", 2, "unknown"), ("changed", 3, "unknown"),
+                      ("changed", 4, "yes"), ("changed", 5, "no")]
+    counts = report(archive).counts
+    assert (counts["silent"], counts["silent_unknown"]) == (1, 2)
+    assert [(c.revision, c.silent) for c in report(archive, kinds=("silent",)).changes] == [(4, "yes")]
+
+
+def test_short_fields_show_old_and_new_and_prose_an_excerpt_of_its_first_change(archive):
+    t = NOW - timedelta(days=3)
+    long_body = ("Ban Tổ chức Trung ương đã tham mưu xây dựng Đảng, nhằm nâng cao chất lượng đội ngũ cán bộ, "
+                 "đảng viên ở cơ sở trong toàn Ngành và cả nước.")
+    capture(archive, at=t, body=long_body)
+    capture(archive, at=t + timedelta(hours=1), body=long_body.replace("tham mưu", "đề xuất"))
+    (change,) = report(archive, include_new=False).changes
+    (body,) = change.fields
+    assert body.name == "body"
+    assert [(op.kind, op.text) for op in body.excerpt] == [
+        ("equal", "Ban Tổ chức Trung ương đã "), ("delete", "tham mưu"), ("insert", "đề xuất"),
+        ("equal", " xây dựng Đảng, nhằm nâng cao chất lượng…")]  # eight words either side
+    data = change.to_dict()
+    assert data["fields"][0]["excerpt"][1] == {"op": "delete", "text": "tham mưu"}
+
+
+def test_new_articles_are_counted_and_listed_only_when_asked(archive):
+    t = NOW - timedelta(days=3)
+    capture(archive, at=t)
+    capture(archive, at=t + timedelta(hours=1), body="Khác.")
+    quiet = report(archive, include_new=False)
+    assert [c.kind for c in quiet.changes] == ["changed"] and (quiet.counts["new"], quiet.hidden_new) == (1, 1)
+    assert [c.kind for c in report(archive, include_new=False, kinds=("new",)).changes] == ["new"]
 
 
 def test_reverts_name_the_revision_they_restore(archive):
@@ -189,7 +220,7 @@ def test_the_crawls_saw_what_was_scripted(history):
 
 def test_changes_lists_each_event_of_the_history(history):
     ids = history["ids"]
-    data = json.loads(invoke("changes", "--db", history["db"], "--since", "7d", "--json").stdout)
+    data = json.loads(invoke("changes", "--db", history["db"], "--since", "7d", "--new", "--json").stdout)
     assert sorted(events(data)) == sorted([
         ("new", ids["added"], 1),
         ("changed", ids["real"], 2),
@@ -200,16 +231,21 @@ def test_changes_lists_each_event_of_the_history(history):
     ])
     by = {(c["kind"], c["article_id"]): c for c in data["changes"]}
     real = by[("changed", ids["real"])]
-    assert (real["changed_fields"], real["trivial"], real["silent"]) == (["body"], False, False)
+    assert (real["changed_fields"], real["trivial"], real["silent"]) == (["body"], False, "no")
+    # the modified date moved with the edit: old -> new, both in the JSON
+    (moved,) = [f for f in real["fields"] if f["field"] == "modified_at"]
+    assert moved["old"] < moved["new"]
+    assert "ĐÃSỬA" in "".join(op["text"] for f in real["fields"] if f["field"] == "body"
+                               for op in f["excerpt"] if op["op"] == "insert")
     silent = by[("changed", ids["silent"])]
-    assert (silent["changed_fields"], silent["silent"]) == (["body"], True)
+    assert (silent["changed_fields"], silent["silent"]) == (["body"], "yes")
     assert silent["modified_at"] == silent["previous_modified_at"] is not None
     revert = by[("revert", ids["real"])]
-    assert (revert["reverts_to"], revert["previous"], revert["silent"]) == (1, 2, False)
+    assert (revert["reverts_to"], revert["previous"], revert["silent"]) == (1, 2, "no")
     assert by[("gone", ids["deleted"])]["reason"] == "HTTP 410"
     assert data["hidden_trivial"] == 1
     assert data["counts"] == {"new": 1, "changed": 2, "revert": 1, "gone": 1, "republished": 1,
-                              "silent": 1, "trivial": 0}
+                              "silent": 1, "silent_unknown": 0, "trivial": 0}
     assert ids["nfd"] not in {c["article_id"] for c in data["changes"]}  # NFD made no revision
     # in time order, the T1 events before the T2 ones
     kinds = [c["kind"] for c in data["changes"]]
@@ -222,7 +258,7 @@ def test_all_shows_the_trivial_edit(history):
     trivial = [c for c in data["changes"] if c["trivial"]]
     assert [(c["kind"], c["article_id"], c["revision"], c["changed_fields"]) for c in trivial] == \
         [("changed", ids["trivial"], 2, ["body"])]
-    assert data["hidden_trivial"] == 0 and len(data["changes"]) == 7
+    assert data["hidden_trivial"] == 0 and len(data["changes"]) == 6 and data["hidden_new"] == 1
 
 
 def test_the_period_and_the_kinds_narrow_the_report(history):
@@ -231,7 +267,7 @@ def test_the_period_and_the_kinds_narrow_the_report(history):
     data = json.loads(invoke("changes", "--db", history["db"], "--since", since_t2, "--json").stdout)
     assert sorted(events(data)) == [("republished", ids["deleted"], 1), ("revert", ids["real"], 3)]
     data = json.loads(invoke("changes", "--db", history["db"], "--since", "30d", "--until",
-                             (T1 - timedelta(hours=1)).isoformat(), "--json").stdout)
+                             (T1 - timedelta(hours=1)).isoformat(), "--new", "--json").stdout)
     assert {c["kind"] for c in data["changes"]} == {"new"} and len(data["changes"]) == 8  # the first crawl
     data = json.loads(invoke("changes", "--db", history["db"], "--since", "7d", "--kind", "gone", "--kind",
                              "republished", "--json").stdout)
@@ -241,9 +277,61 @@ def test_the_period_and_the_kinds_narrow_the_report(history):
     assert data["changes"] == []
 
 
-def test_the_human_report(history):
+def test_the_human_report_leads_with_edits_and_counts_new_articles(history):
+    ids = history["ids"]
     out = invoke("changes", "--db", history["db"], "--since", "7d").stdout
-    assert "1 new, 2 changed, 1 revert, 1 gone, 1 republished, 1 silent; 1 trivial change hidden (--all shows it)" in out
-    assert "SILENT: modified date unchanged" in out
-    assert "reverts to 1" in out and "HTTP 410" in out
-    assert "Bài mới về Đà Nẵng" in out
+    assert ("2 edits (1 silent), 1 revert, 1 removed, 1 back online, 1 new article; 1 trivial change hidden "
+            "(--all shows it); new articles counted, not listed (--new lists them)") in out
+    headings = [line for line in out.splitlines() if line and not line.startswith(" ")][2:]
+    assert headings == ["Silent edits: the content changed, the declared modified date did not (1)", "Edits (1)",
+                        "Reverts: back to an earlier text (1)", "Removed (1)", "Back online (1)"]
+    assert "Silent edit: the modified date the page declares did not move (" in out
+    assert "Revert: back to the text of revision 1" in out and "Why: HTTP 410" in out
+    assert f"see: xdd-archive diff {ids['real']} 1 2" in out
+    assert "Bài mới về Đà Nẵng" not in out
+    assert "Bài mới về Đà Nẵng" in invoke("changes", "--db", history["db"], "--since", "7d", "--new").stdout
+
+
+# -- the weekly report a journalist sends -------------------------------------------------------------------
+
+
+def test_the_html_report_is_one_self_contained_page_in_the_order_people_read(history):
+    from .test_diff import assert_self_contained, page_links
+
+    page = invoke("changes", "--db", history["db"], "--since", "7d", "--format", "html").stdout
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert_self_contained(page)
+    order = [page.index(h) for h in ("Silent edits", "<h2>Edits", "Reverts", "Removed", "Back online")]
+    assert order == sorted(order)
+    assert "<del>" in page and "<ins>" in page and "Silent edit</strong>" in page
+    assert all(href.startswith("http://127.0.0.1:") for href, _ in page_links(page))  # the articles, clickable
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d \+07", page) and not re.search(r"\d\d:\d\d:\d\d\.\d", page)
+
+
+def test_the_markdown_report_lists_each_event_with_the_command_that_shows_it(history):
+    ids = history["ids"]
+    text = invoke("changes", "--db", history["db"], "--since", "7d", "--format", "markdown").stdout
+    assert text.startswith("# Changes in the archive: ")
+    assert "## Silent edits: the content changed, the declared modified date did not (1)" in text
+    assert f"- See it: `xdd-archive diff {ids['silent']} 1 2`" in text
+    assert "- **Why**: HTTP 410" in text
+
+
+def test_reports_escape_what_the_site_wrote():
+    from storage.changes import Change, ChangesReport, FieldChange
+    from storage.diff import Op
+    from storage.report import render_html, render_markdown
+
+    nasty = '<script>alert("x")</script> & [link](javascript:1) *bold*'
+    change = Change("changed", at=NOW, article_id=1, site="replica", key="1", url='http://e.invalid/a"b<c>',
+                    title=nasty, revision=2, previous=1, changed_fields=("title", "body"),
+                    fields=(FieldChange("title", old="x", new=nasty),
+                            FieldChange("body", excerpt=(Op("equal", "a "), Op("insert", nasty)))),
+                    silent="unknown")
+    report = ChangesReport(since=NOW - timedelta(days=7), until=NOW, site=None, include_trivial=False,
+                           changes=[change])
+    page = render_html(report)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert 'href="http://e.invalid/a&quot;b&lt;c&gt;"' in page
+    text = render_markdown(report)
+    assert "<script>" not in text and "\\[link\\]" in text and "\\*bold\\*" in text

@@ -227,24 +227,37 @@ def test_unified_diff_per_field():
 
 
 class _Refs(HTMLParser):
-    """Everything in a page that could make a browser fetch something."""
+    """Everything in a page that could make a browser fetch something, and the links a reader may follow."""
 
     def __init__(self) -> None:
         super().__init__()
         self.refs: list[str] = []
+        self.links: list[tuple[str, str]] = []
         self.tags: set[str] = set()
 
     def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
         self.tags.add(tag)
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            # followed only when the reader clicks: the page itself fetches nothing
+            self.links.append((values["href"], values.get("rel") or ""))
+            return
         for name, value in attrs:
             if name in ("src", "href", "srcset", "action", "poster", "data") and value:
                 self.refs.append(value)
+
+
+def page_links(page: str) -> list[tuple[str, str]]:
+    parser = _Refs()
+    parser.feed(page)
+    return parser.links
 
 
 def assert_self_contained(page: str) -> None:
     parser = _Refs()
     parser.feed(page)
     assert parser.refs == []
+    assert all("noreferrer" in rel for _, rel in parser.links)
     assert not parser.tags & {"script", "link", "img", "iframe", "object", "embed"}
     assert "url(" not in page and "@import" not in page
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
@@ -399,8 +412,10 @@ def test_default_side_by_side_name_and_errors(edited_archive, tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     done = invoke("diff", edited_archive["urls"]["two"], "--db", edited_archive["db"], "--format", "side-by-side")
     assert done.stdout == f"diff-{article_id}-1-2.html\n" and (tmp_path / f"diff-{article_id}-1-2.html").exists()
-    done = invoke("diff", edited_archive["urls"]["nfd"], "--db", edited_archive["db"], check=6)
-    assert "no revision before 1" in done.stderr and done.stderr.count("\n") == 1
+    # one revision: said plainly, and where to look instead; not an error
+    done = invoke("diff", edited_archive["urls"]["nfd"], "--db", edited_archive["db"])
+    assert done.stdout.endswith("has one revision: nothing to compare yet. `xdd-archive show "
+                                f"{done.stdout.split()[1]}` shows its text\n") and done.stderr == ""
     done = invoke("diff", edited_archive["urls"]["two"], "1", "9", "--db", edited_archive["db"], check=6)
     assert "has no revision 9 (it has 1, 2)" in done.stderr
     done = invoke("diff", edited_archive["urls"]["two"], "--out", str(tmp_path / "x.html"), "--db",

@@ -23,7 +23,7 @@ import storage.search
 from storage.archive import Content, Extracted, Fetched, record_capture
 from storage.db import open_archive
 from storage.normalize import search_fold
-from storage.search import FTS_TABLE, TRIGGERS, ensure_index, parse_query, search
+from storage.search import FTS_TABLE, TRIGGERS, ensure_index, parse_query, search, text_changes
 from xdd_archive.errors import ConfigError
 from xdd_archive.replica import Replica
 
@@ -319,3 +319,60 @@ def test_search_errors_are_one_line(crawled):
     done = invoke("search", "--db", crawled["db"], "--", "-covid", check=2)
     assert done.stderr.startswith("xdd-archive: error: nothing to search for") and done.stderr.count("\n") == 1
     assert "No match for 'khongcogi'" in invoke("search", "--db", crawled["db"], "khongcogi").stdout
+
+
+# -- which articles used to say X (and no longer do), or say it now ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def edits(tmp_path_factory):
+    """Articles whose bodies gained and lost a phrase over their revisions, recorded directly."""
+    archive = open_archive(str(tmp_path_factory.mktemp("text-changes") / "archive.db"))
+    said = "Ban Tổ chức Trung ương đã tham mưu xây dựng Đảng."
+    other = "Hội nghị bàn về công tác cán bộ."
+    histories = {
+        "1001": [said, other],  # said it, then not: removed at 2
+        "1002": [said, other, said],  # back again: says it now; added at 3
+        "1003": [said, said + " Thêm."],  # always said it: neither
+        "1004": [other, said, other, other + " Nữa."],  # removed at 3 (the last time it went)
+        "1005": [other, other + " Khác."],  # never: neither
+    }
+    at = T0
+    for key, bodies in histories.items():
+        for body in bodies:
+            at += timedelta(minutes=1)
+            record(archive, key, at=at, title=f"Bài {key}", body=body)
+    yield archive
+    archive.dispose()
+
+
+def test_removed_finds_articles_that_used_to_say_a_phrase_and_no_longer_do(edits):
+    with edits.read() as session:
+        found, total = text_changes(session, "tham muu xay dung dang", mode="removed")  # typed without diacritics
+    assert total == 2
+    assert [(c.key, c.before, c.after) for c in found] == [("1004", 2, 3), ("1001", 1, 2)]  # newest change first
+    first = found[1]
+    assert first.command == f"xdd-archive diff {first.article_id} 1 2"
+    assert "tham mưu xây dựng Đảng" in first.snippet
+    start, end = first.highlights[0]
+    assert first.snippet[start:end] == "tham mưu xây dựng Đảng"
+    assert first.before_at < first.after_at
+
+
+def test_added_is_its_twin(edits):
+    with edits.read() as session:
+        found, total = text_changes(session, "“tham mưu”", mode="added")
+    assert total == 1 and [(c.key, c.before, c.after, c.current) for c in found] == [("1002", 2, 3, 3)]
+
+
+def test_removed_and_added_from_the_command_line(edits):
+    db = str(edits.path)
+    data = json.loads(invoke("search", "--db", db, "--removed", "tham mưu", "--json").stdout)
+    assert data["total"] == 2 and data["hits"][1]["diff_command"].endswith(" 1 2")
+    out = invoke("search", "--db", db, "--removed", "tham mưu").stdout
+    assert "2 articles used to say 'tham mưu' and no longer do" in out
+    assert "last in revision 1 (seen 2026-03-01 15:" in out and "+07); gone from revision 2" in out
+    assert "see: xdd-archive diff" in out
+    assert "No articles say 'khongcogi' now" in invoke("search", "--db", db, "--added", "khongcogi").stdout
+    done = invoke("search", "--db", db, "dang", "--removed", "x", check=2)
+    assert done.stderr == "xdd-archive: error: give one of QUERY, --removed TEXT or --added TEXT (not QUERY and --removed)\n"

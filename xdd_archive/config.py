@@ -22,6 +22,7 @@ exists. Its keys are the setting names below, grouped in tables::
 
 Durations are written ``90s``, ``30m``, ``6h``, ``1h30m``, ``7d``, ``2w`` (a bare number is seconds).
 A bad file or value raises :class:`errors.ConfigError` naming the setting and where it came from.
+This module knows nothing of the command line: :mod:`xdd_archive.cli.options` turns settings into flags.
 
 Example::
 
@@ -34,7 +35,6 @@ Example::
 from __future__ import annotations
 
 import difflib
-import functools
 import math
 import os
 import re
@@ -43,12 +43,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
-
-import click
+from typing import Any
 
 from storage.archive import DEFAULT_POLICY, RevisitPolicy
 from storage.timespec import format_duration, parse_duration
+from xdd_archive.cron import check_crontab
 from xdd_archive.errors import ConfigError
 
 __all__ = [
@@ -59,13 +58,10 @@ __all__ = [
     "format_duration",
     "load_config",
     "parse_duration",
-    "with_settings",
 ]
 
 CONFIG_FILE = "xdd-archive.toml"
 ENV_CONFIG = "XDD_CONFIG"
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 # -- value kinds ------------------------------------------------------------------------------------
 
@@ -74,17 +70,17 @@ Tiers = tuple[tuple[timedelta, timedelta], ...]
 
 def parse_tiers(value: Any) -> Tiers:
     """``"2d=1h, 14d=6h"`` (or a TOML table ``{"2d" = "1h"}``): below each age, that interval."""
+    pairs: list[tuple[Any, Any]] = []
     if isinstance(value, Mapping):
         pairs = list(value.items())
     elif isinstance(value, str):
-        pairs = []
         for part in filter(None, (p.strip() for p in value.split(","))):
-            age, sep, interval = part.partition("=")
+            text_age, sep, text_interval = part.partition("=")
             if not sep:
-                age, sep, interval = part.partition(":")
+                text_age, sep, text_interval = part.partition(":")
             if not sep:
                 raise ValueError(f"expected AGE=INTERVAL pairs such as '2d=1h, 14d=6h', got {part!r}")
-            pairs.append((age, interval))
+            pairs.append((text_age, text_interval))
     else:
         raise ValueError(f"expected AGE=INTERVAL pairs such as '2d=1h, 14d=6h', got {value!r}")
     tiers = tuple((parse_duration(a), parse_duration(i)) for a, i in pairs)
@@ -166,14 +162,11 @@ def _choice(*choices: str) -> Callable[[Any], str]:
 
 
 def _cron(value: Any) -> str:
-    from scheduler import crontab_trigger  # here: the scheduler module imports this one
-
     text = _text(value)
     try:
-        crontab_trigger(text, "UTC")
+        return check_crontab(text)
     except ValueError as exc:
         raise ValueError(f"expected a crontab line such as '0 */6 * * *', got {value!r} ({exc})") from None
-    return text
 
 
 def _timezone(value: Any) -> str:
@@ -221,11 +214,6 @@ class Setting:
     flag: str
     metavar: str = "VALUE"
 
-    @property
-    def param(self) -> str:
-        """The click parameter name of the flag."""
-        return "setting_" + self.name.replace(".", "_")
-
     def parse(self, value: Any, where: str) -> Any:
         """The value, checked; '' and None (from the environment or a flag) mean "not set"."""
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -237,11 +225,6 @@ class Setting:
 
     def show(self, value: Any) -> str:
         return "-" if value is None else self.kind.show(value)
-
-    def click_option(self) -> Callable[[F], F]:
-        default = "" if self.default is None else f"; default {self.show(self.default)}"
-        return click.option(self.flag, self.param, default=None, metavar=self.metavar,
-                            help=f"{self.help} [env {self.env}{default}]")
 
 
 _POLICY = DEFAULT_POLICY
@@ -436,35 +419,3 @@ def load_config(
         sources[setting.name] = source
         origins[setting.name] = origin
     return Config(values=values, sources=sources, path=file, _origins=origins)
-
-
-def config_option(func: F) -> F:
-    """``--config PATH``: the settings file (else ``$XDD_CONFIG``, else ``./xdd-archive.toml``)."""
-    return click.option(
-        "--config",
-        "config_path",
-        metavar="PATH",
-        default=None,
-        help=f"Settings file (TOML). Default: ${ENV_CONFIG}, else ./{CONFIG_FILE} if it exists.",
-    )(func)
-
-
-def with_settings(*names: str) -> Callable[[F], F]:
-    """A click decorator: adds ``--config`` and the flags of the named settings, and hands the command
-    a resolved :class:`Config` as ``settings`` instead of the raw flag values."""
-    unknown = [n for n in names if n not in BY_NAME]
-    if unknown:
-        raise KeyError(f"unknown settings: {unknown}")
-
-    def decorate(func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            flags = {name: kwargs.pop(BY_NAME[name].param) for name in names}
-            kwargs["settings"] = load_config(kwargs.pop("config_path"), flags=flags)
-            return func(*args, **kwargs)
-
-        for name in reversed(names):
-            wrapper = BY_NAME[name].click_option()(wrapper)
-        return config_option(wrapper)  # type: ignore[return-value]
-
-    return decorate

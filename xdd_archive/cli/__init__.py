@@ -7,13 +7,13 @@ class in :mod:`errors`; only a bug prints a traceback.
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from xdd_archive.errors import ArchiveError
+from xdd_archive.logs import configure_logging
 
 __all__ = ["cli", "main"]
 
@@ -30,18 +30,7 @@ def cli(verbose: int) -> None:
     Crawl the real site:    xdd-archive crawl --site xaydungdang
     Read the archive:       xdd-archive articles / show ARTICLE / history ARTICLE
     """
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    # the level sits on the handler too: Scrapy resets its own loggers to DEBUG when a crawl starts
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(level)
-    if verbose < 2:
-        # Scrapy and Twisted are chatty at INFO; their warnings still show
-        for name in ("scrapy", "twisted", "py.warnings", "protego", "trafilatura", "htmldate", "courlan"):
-            logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    configure_logging(verbose)
 
 
 def _register() -> None:

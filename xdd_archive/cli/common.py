@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from xdd_archive.config import config_option, load_config
+from storage.timespec import display_zone, human_time, iso, parse_when, zone_label
+from xdd_archive.cli.options import config_option
+from xdd_archive.config import load_config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,7 +48,9 @@ def json_option(func: F) -> F:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "to_dict"):
         return value.to_dict()
@@ -60,13 +64,45 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
 
 
-def short_time(value: str | datetime | None) -> str:
-    """``2026-11-26 01:43`` (UTC) from an ISO string or datetime; ``-`` for nothing."""
+# --utc: shown times in UTC rather than the site's local time (one process runs one command)
+_SHOW_UTC = [False]
+
+
+def _set_utc(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    _SHOW_UTC[0] = bool(value)
+
+
+def utc_option(func: F) -> F:
+    """``--utc``: show times in UTC instead of the site's local time (Asia/Ho_Chi_Minh, ``+07``)."""
+    return click.option(
+        "--utc", is_flag=True, expose_value=False, callback=_set_utc, envvar="XDD_UTC",
+        help="Show times in UTC instead of the site's local time (Asia/Ho_Chi_Minh, +07); "
+             "times typed without an offset are read in UTC too. [env XDD_UTC=1]",
+    )(func)
+
+
+def show_utc() -> bool:
+    """Whether this command shows (and reads) times in UTC (``--utc``) rather than the site's zone."""
+    return _SHOW_UTC[0]
+
+
+def short_time(value: str | datetime | None, *, seconds: bool = False, label: bool = True) -> str:
+    """``2026-11-28 15:35 +07`` (the site's zone, or UTC with ``--utc``) from an ISO string or
+    datetime; ``-`` for nothing. ``label=False`` leaves the zone to a column header (:func:`zone_name`)."""
+    return human_time(value, utc=show_utc(), seconds=seconds, label=label)
+
+
+def zone_name() -> str:
+    """The zone shown times are in, for a header: ``+07`` or ``UTC``."""
+    return zone_label(show_utc())
+
+
+def when(value: str | None, option: str, *, end: bool = False, now: datetime | None = None) -> datetime | None:
+    """A ``--since`` / ``--until`` value read as :func:`storage.timespec.parse_when` reads it, a date
+    or time without an offset being in the zone times are shown in; None for no value."""
     if value is None:
-        return "-"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M")
+        return None
+    return parse_when(value, option=option, end=end, now=now, zone=display_zone(show_utc()))
 
 
 def is_terminal() -> bool:

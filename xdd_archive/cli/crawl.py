@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from storage.status import RUN_STATS
-from xdd_archive.cli.common import console, err_console, is_terminal, json_option, print_json
-from xdd_archive.config import Config, with_settings
+from xdd_archive.cli.common import console, err_console, is_terminal, json_option, print_json, short_time, utc_option
+from xdd_archive.cli.options import with_settings
+from xdd_archive.config import Config
+from xdd_archive.crawljob import CRAWL_SETTINGS, crawl_options, exit_status, report_dict
 
 if TYPE_CHECKING:
-    from crawler.runner import CrawlOptions, CrawlReport
+    from crawler.runner import CrawlReport
 
 
 @contextlib.contextmanager
@@ -47,7 +50,8 @@ def crawl_progress(enabled: bool) -> Iterator[Any]:
         yield update
 
 
-def print_report(report: CrawlReport) -> None:
+def print_report(report: CrawlReport, data: dict[str, Any]) -> None:
+    """The crawl's summary: its counters, then what it did not check and when that falls due."""
     seconds = f" in {report.seconds:.1f} s" if report.seconds is not None else ""
     colour = {"ok": "green", "interrupted": "yellow"}.get(report.status, "red")
     console.print(f"Crawl of [bold]{report.site}[/bold]: run {report.run_id} "
@@ -59,12 +63,21 @@ def print_report(report: CrawlReport) -> None:
         console.print(f"  {'discovery':<20} {discovery:>6}")
     if report.stats.get("budget_exhausted"):
         console.print("  stopped at --max-requests; the next crawl goes on from here")
+    left = data.get("not_checked") or {}
+    if left.get("not_due"):
+        n = left["not_due"]
+        console.print(f"  not checked: {n} known article{'s' if n > 1 else ''} not due yet (next due "
+                      f"{short_time(left.get('next_due_at'))}); `xdd-archive crawl --full` rechecks every article",
+                      markup=False)
+    if left.get("left_due"):
+        console.print(f"  not reached: {left['left_due']} article(s) due; the next crawl fetches them first",
+                      markup=False)
     if report.error and report.status != "ok":
-        console.print(f"  [red]{report.error}[/red]")
+        console.print(f"  [red]{escape(report.error)}[/red]")
 
 
-def crawl_options(func: Any) -> Any:
-    """The crawl flags that are not settings (settings come from ``config.with_settings``)."""
+def crawl_flags(func: Any) -> Any:
+    """The crawl flags that are not settings (settings come from ``cli.options.with_settings``)."""
     for option in reversed(
         [
             click.option("--allow-private", is_flag=True,
@@ -77,53 +90,18 @@ def crawl_options(func: Any) -> Any:
     return func
 
 
-# the settings a crawl takes (flags > environment > config file > defaults; see `xdd-archive config`)
-CRAWL_SETTINGS = (
-    "site",
-    "base_url",
-    "database",
-    "crawl.max_requests",
-    "crawl.keep_raw",
-    "politeness.download_delay",
-    "politeness.concurrency_per_host",
-    "politeness.user_agent",
-    "revisit.tiers",
-    "revisit.oldest",
-    "revisit.jitter",
-    "revisit.retry",
-    "revisit.gone",
-)
-
-
-def options_from_settings(settings: Config, *, full: bool = False, allow_private: bool = False,
-                          trigger: str = "manual") -> CrawlOptions:
-    """The crawl the resolved settings describe."""
-    from crawler.runner import CrawlOptions  # Scrapy loads only for commands that crawl
-
-    user_agent = settings["politeness.user_agent"]
-    return CrawlOptions(
-        site=settings["site"],
-        base_url=settings["base_url"],
-        db=settings["database"],
-        full=full,
-        max_requests=settings["crawl.max_requests"],
-        allow_private=allow_private,
-        keep_raw=settings["crawl.keep_raw"],
-        trigger=trigger,
-        policy=settings.revisit_policy(),
-        download_delay=settings["politeness.download_delay"],
-        concurrency_per_host=settings["politeness.concurrency_per_host"],
-        extra_settings={"USER_AGENT": user_agent} if user_agent else {},
-    )
-
-
 @click.command("crawl")
-@crawl_options
+@crawl_flags
 @click.option("--trigger", type=click.Choice(["manual", "schedule", "demo"]), default="manual", hidden=True)
 @with_settings(*CRAWL_SETTINGS)
+@utc_option
 @json_option
 def crawl_command(allow_private: bool, full: bool, trigger: str, as_json: bool, settings: Config) -> int:
     """Crawl a site once: find new articles, revisit the due ones, record every change.
+
+    Known articles are revisited when due: hourly while young, monthly once old, sooner again after
+    a change (see `xdd-archive config`). The summary says how many known articles were not due and
+    when the next are; --full rechecks every article (and pages through every listing).
 
     Politeness by default: robots.txt obeyed, 1 request/s, 2 at once per host, AutoThrottle. Ctrl-C
     stops cleanly (the run is marked interrupted). Every setting below can also come from the
@@ -137,16 +115,17 @@ def crawl_command(allow_private: bool, full: bool, trigger: str, as_json: bool, 
       xdd-archive crawl --site replica --base-url http://127.0.0.1:8765 --json
       XDD_REVISIT_JITTER=0 xdd-archive crawl --download-delay 2 --revisit-tiers "2d=30m, 30d=1d"
     """
-    options = options_from_settings(settings, full=full, allow_private=allow_private, trigger=trigger)
+    options = crawl_options(settings, full=full, allow_private=allow_private, trigger=trigger)
     with crawl_progress(is_terminal() and not as_json) as update:
         from crawler.runner import run_crawl
 
         report = run_crawl(options, progress=update)
+    data = report_dict(report, options.db)
     if as_json:
-        print_json(report.to_dict())
+        print_json(data)
     else:
-        print_report(report)
-    return {"ok": 0, "interrupted": 130}.get(report.status, 1)
+        print_report(report, data)
+    return exit_status(report)
 
 
 COMMANDS = [crawl_command]

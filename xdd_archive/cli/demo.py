@@ -6,7 +6,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,17 @@ from storage.query import article_history, resolve_article
 from storage.status import summary_line
 from xdd_archive.cli.common import console, json_option, print_json
 from xdd_archive.cli.history import print_inline_colour
+from xdd_archive.crawljob import CrawlJob
 from xdd_archive.errors import ArchiveError
 from xdd_archive.replica import Replica
 
 DEMO_DB = "xdd-demo.db"
 
 
-def run_cli_crawl(db: Path, base_url: str, *, full: bool) -> dict[str, Any]:
+def demo_crawl(db: Path, base_url: str, *, full: bool) -> dict[str, Any]:
     """One crawl in a child process (Twisted's reactor runs once per process); its JSON report."""
-    # -P: a cli.py in the current directory must never stand in for ours
-    args = [sys.executable, "-P", "-m", "xdd_archive.cli", "crawl", "--site", "replica", "--base-url", base_url,
-            "--db", str(db), "--trigger", "demo", "--json"]
-    if full:
-        args.append("--full")
-    done = subprocess.run(args, stdout=subprocess.PIPE, text=True, check=False)
+    job = CrawlJob(site="replica", base_url=base_url, db=str(db), full=full, trigger="demo")
+    done = subprocess.run(job.command(), stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode not in (0, 1):
         raise ArchiveError(f"the demo crawl failed (exit {done.returncode})")
     return json.loads(done.stdout)
@@ -82,7 +78,7 @@ def demo_command(articles: int, db_path: str, as_json: bool) -> None:
 
     with Replica(articles=articles, seed=2026, theme="old") as site:
         say(f"[bold]1.[/bold] A replica of the magazine with {articles} articles is serving at {site.base_url}")
-        first = run_cli_crawl(db, site.base_url, full=False)
+        first = demo_crawl(db, site.base_url, full=False)
         say(f"[bold]2.[/bold] First crawl: {_summary(first)}")
 
         # the newest article that shows a view counter is edited, the next newest is deleted
@@ -98,7 +94,7 @@ def demo_command(articles: int, db_path: str, as_json: bool) -> None:
         say(f"[bold]3.[/bold] On the replica: edited article {edited} (\"{old_words}\" -> \"{new_words}\"), "
             f"deleted article {deleted} (410 Gone)")
 
-        second = run_cli_crawl(db, site.base_url, full=True)
+        second = demo_crawl(db, site.base_url, full=True)
         say(f"[bold]4.[/bold] Second crawl: {_summary(second)}")
         edited_url, deleted_url = site.article_url(edited), site.article_url(deleted)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from crawler.sites import reference_forms
 from storage.db import open_archive
 from storage.models import Article, Revision
 from storage.query import article_history, article_summary, list_articles, resolve_article, revision_dict
-from xdd_archive.cli.common import console, db_option, json_option, print_json, short_time
+from xdd_archive.cli.common import console, db_option, json_option, print_json, short_time, utc_option, zone_name
 from xdd_archive.errors import NotFound
 
 
@@ -26,6 +27,27 @@ def find_article(session: Session, ref: str, site: str | None = None) -> Article
 ARTICLE_ARG = click.argument("article", metavar="ARTICLE")
 
 
+def gone_line(a: dict[str, Any]) -> str | None:
+    """``gone since 2026-11-28 15:35 +07 (HTTP 410)`` / ``redirected since ...: its URL now leads to
+    article 15 (URL)`` for an article that is no longer live (``a``: :func:`storage.query.article_summary`)."""
+    if a["status"] == "live":
+        return None
+    since = f" since {short_time(a['status_since'])}" if a.get("status_since") else ""
+    if a["status"] == "redirected" and a.get("redirect_article_id") is not None:
+        return (f"redirected{since}: its URL now leads to article {a['redirect_article_id']} "
+                f"({a.get('redirect_url') or '?'}); see `xdd-archive show {a['redirect_article_id']}`")
+    reason = f" ({a['status_reason']})" if a.get("status_reason") else ""
+    return f"{a['status']}{since}{reason}"
+
+
+def print_article_head(a: dict[str, Any]) -> None:
+    """The lines that say which article this is, where it lives, and whether it is still there."""
+    state = gone_line(a)
+    status = f"[bold red]{escape(state)}[/bold red]" if state else "[bold]live[/bold]"
+    console.print(f"[bold]article {a['id']}[/bold]  {escape(a['site'])}  key {escape(a['key'])}  {status}")
+    console.print(a["canonical_url"], markup=False)
+
+
 @click.command("articles")
 @click.option("--site", default=None, metavar="NAME", help="Only this site's articles.")
 @click.option("--category", default=None, metavar="SLUG", help="Only this category.")
@@ -34,6 +56,7 @@ ARTICLE_ARG = click.argument("article", metavar="ARTICLE")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many to list.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first.")
 @db_option
+@utc_option
 @json_option
 def articles_command(site: str | None, category: str | None, status: str | None, limit: int, offset: int,
                      db: str | None, as_json: bool) -> None:
@@ -55,12 +78,15 @@ def articles_command(site: str | None, category: str | None, status: str | None,
         console.print("No articles match.")
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "published", "status", "revs", "views", "title"):
-        table.add_column(column, justify="right" if column in ("id", "revs", "views") else "left",
-                         overflow="fold" if column == "title" else "ellipsis")
+    # id: the archive's; key: the site's own (the old site's numeric id, the new site's path)
+    for column in ("id", "key", f"published ({zone_name()})", "status", "revs", "views", "title"):
+        table.add_column(column, justify="right" if column in ("id", "key", "revs", "views") else "left",
+                         overflow="fold" if column == "title" else "ellipsis", no_wrap=column != "title",
+                         max_width=24 if column == "key" else None)
     for r in rows:
-        table.add_row(str(r.id), short_time(r.published_at), r.status, str(r.revisions),
-                      str(r.views) if r.views is not None else "-", r.title or "(no revision yet)")
+        table.add_row(str(r.id), r.key, short_time(r.published_at, label=False), r.status, str(r.revisions),
+                      str(r.views) if r.views is not None else "-", r.title or "(no revision yet)",
+                      style=None if r.status == "live" else "dim")
     console.print(table)
 
 
@@ -69,6 +95,7 @@ def articles_command(site: str | None, category: str | None, status: str | None,
 @click.option("--revision", "number", type=int, default=None, metavar="N", help="Show revision N (default: current).")
 @click.option("--site", default=None, metavar="NAME", help="Look ARTICLE up in this site only.")
 @db_option
+@utc_option
 @json_option
 def show_command(article: str, number: int | None, site: str | None, db: str | None, as_json: bool) -> None:
     """Show an article's current revision (or revision N).
@@ -95,14 +122,14 @@ def show_command(article: str, number: int | None, site: str | None, db: str | N
         print_json(data)
         return
     a, r = data["article"], data["revision"]
-    console.print(f"[bold]article {a['id']}[/bold]  {a['site']}  key {a['key']}  [bold]{a['status']}[/bold]")
-    console.print(f"{a['canonical_url']}", markup=False)
-    if a["redirect_article_id"] is not None:
-        console.print(f"its URL now redirects to article {a['redirect_article_id']}")
+    print_article_head(a)
     if r is None:
         console.print("(no revision yet: every capture so far was rejected)")
         return
-    console.print(f"revision {r['number']}  published {short_time(r['published_at'])}  "
+    if a["status"] != "live" and number is None:
+        console.print(f"Its last text (revision {r['number']}), as archived before it went away:", markup=False)
+    modified = f"  modified {short_time(r['modified_at'])}" if r["modified_at"] else ""
+    console.print(f"revision {r['number']}  published {short_time(r['published_at'])}{modified}  "
                   f"author {r['author'] or '-'}  source {r['source'] or '-'}", markup=False)
     console.print()
     if r["title"]:
@@ -117,6 +144,7 @@ def show_command(article: str, number: int | None, site: str | None, db: str | N
 @ARTICLE_ARG
 @click.option("--site", default=None, metavar="NAME", help="Look ARTICLE up in this site only.")
 @db_option
+@utc_option
 @json_option
 def history_command(article: str, site: str | None, db: str | None, as_json: bool) -> None:
     """Show an article's revisions (with their changed fields) and every capture (with its view count).
@@ -133,19 +161,24 @@ def history_command(article: str, site: str | None, db: str | None, as_json: boo
         print_json(data)
         return
     a = data["article"]
-    console.print(f"[bold]article {a['id']}[/bold]  {a['status']}  {a['canonical_url']}")
-    console.print("\n[bold]revisions[/bold]")
+    print_article_head(a)
+    zone = zone_name()
+    console.print(f"\n[bold]revisions[/bold] (first seen at, {zone})")
     for r in data["revisions"]:
         changed = ", ".join(r["changed_fields"]) or ("first version" if r["number"] == 1 else "-")
         trivial = " (trivial)" if r["trivial"] else ""
-        console.print(f"  {r['number']:>3}  {short_time(r['captured_at'])}  {changed}{trivial}", markup=False)
-    console.print("\n[bold]captures[/bold]")
+        current = "  <- current" if r["number"] == a["current_revision"] else ""
+        console.print(f"  {r['number']:>3}  {short_time(r['captured_at'], label=False)}  {changed}{trivial}{current}",
+                      markup=False)
+    if not data["revisions"]:
+        console.print("  none yet: every capture so far was rejected")
+    console.print(f"\n[bold]captures[/bold] (fetched at, {zone})")
     for c in data["captures"]:
         views = c["views"] if c["views"] is not None else "-"
         rev = f"rev {c['revision']}" if c["revision"] else ""
         reason = f"  ({c['reason']})" if c["reason"] else ""
-        console.print(f"  {short_time(c['fetched_at'])}  {c['outcome']:<12} {c['http_status'] or '-'!s:>4}  "
-                      f"views {views:>7}  {rev}{reason}", markup=False)
+        console.print(f"  {short_time(c['fetched_at'], label=False)}  {c['outcome']:<12} "
+                      f"{c['http_status'] or '-'!s:>4}  views {views:>7}  {rev}{reason}", markup=False)
 
 
 COMMANDS = [articles_command, show_command, history_command]

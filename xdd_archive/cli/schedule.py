@@ -28,8 +28,10 @@ from storage.db import open_archive
 from storage.models import utcnow
 from storage.status import summary_line
 from xdd_archive.cli.common import console, err_console, json_option, print_json, short_time
-from xdd_archive.config import SETTINGS, Config, format_duration, with_settings
+from xdd_archive.cli.options import with_settings
+from xdd_archive.config import SETTINGS, Config, format_duration
 from xdd_archive.errors import ConfigError
+from xdd_archive.logs import LOG_FORMAT
 
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 5
@@ -66,7 +68,7 @@ def _in(when: datetime | None, now: datetime) -> str:
 
 def _schedule_table(jobs: list[JobInfo], now: datetime) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("id", "schedule", "next run (UTC)", "full pass", "site URL"):
+    for column in ("id", "schedule", "next run", "full pass", "site URL"):
         table.add_column(column)
     for job in jobs:
         table.add_row(
@@ -184,7 +186,7 @@ def _daemon_logging(log_file: Path) -> None:
     """The daemon logs its own work at INFO, to stderr (set up by the command group) and to a
     rotating file beside the database."""
     handler = RotatingFileHandler(log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root = logging.getLogger()
     root.addHandler(handler)
     if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
@@ -249,7 +251,7 @@ def _print_status(report: StatusReport) -> None:
     if report.runs:
         console.print("\n[bold]Last runs[/bold]")
         table = Table(box=None, pad_edge=False, header_style="bold")
-        for column in ("run", "site", "started (UTC)", "took", "status", "what it did"):
+        for column in ("run", "site", "started", "took", "status", "what it did"):
             table.add_column(column, justify="right" if column in ("run", "took") else "left",
                              overflow="fold")
         colours = {"ok": "green", "interrupted": "yellow", "running": "cyan"}
