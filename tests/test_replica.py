@@ -11,6 +11,7 @@ import http.client
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,12 +23,13 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from xdd_archive import replica
 from xdd_archive.errors import ConfigError
-from xdd_archive.replica import Article, Replica, serve
+from xdd_archive.replica import Article, Replica, faults, serve
 from xdd_archive.replica.content import CATEGORIES, generate_articles, slugify
 from xdd_archive.replica.themes import format_thousands, get_theme
 
@@ -451,6 +453,254 @@ def test_misbehaviour_scope_and_duration(site):
         site.misbehave("teapot")
     with pytest.raises(ConfigError):
         site.misbehave("500", article_id=1)
+
+
+# -- the fault suite: faults real servers, proxies and CDNs make ---------------------------------------
+
+
+def raw_exchange(
+    site: Replica, path: str, *, host: str | None = None, close: bool = False
+) -> tuple[dict[str, str], bytes, bytes]:
+    """(headers, raw body bytes, status line) of one HTTP/1.1 GET read until the server closes.
+
+    The request asks for keep-alive unless ``close``: only a fault then makes the server close.
+    """
+    extra = "Connection: close\r\n" if close else ""
+    with socket.create_connection((site.host, site.port), timeout=10) as sock:
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {host or f'{site.host}:{site.port}'}\r\nUser-Agent: {UA}\r\n{extra}\r\n"
+            .encode()
+        )
+        data = bytearray()
+        while chunk := sock.recv(65536):  # the socket's timeout is the deadline
+            data += chunk
+    head, _, rest = bytes(data).partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return headers, rest, status_line.encode()
+
+
+def dechunk(raw: bytes) -> tuple[bytes, bool]:
+    """(decoded body, whether the terminating zero-length chunk came) of a chunked body."""
+    out = bytearray()
+    while raw:
+        size_line, _, raw = raw.partition(b"\r\n")
+        size = int(size_line, 16)
+        if size == 0:
+            return bytes(out), True
+        assert raw[size : size + 2] == b"\r\n", "every chunk sent is complete"
+        out += raw[:size]
+        raw = raw[size + 2 :]
+    return bytes(out), False
+
+
+def body_bytes_span(site: Replica, page: bytes) -> tuple[int, int]:
+    """Byte offsets of the article body inside a served page."""
+    html = page.decode("utf-8")
+    span = site.theme.body_span(html)
+    assert span is not None
+    start = len(html[: span[0]].encode())
+    return start, start + len(html[span[0] : span[1]].encode())
+
+
+def clean_page(site: Replica, art_id: int) -> tuple[bytes, tuple[int, int]]:
+    status, _, page = fetch(site.article_url(art_id))
+    assert status == 200
+    return page, body_bytes_span(site, page)
+
+
+@pytest.mark.parametrize("theme", ["old", "new", "portal"])
+def test_cut_honest_is_a_complete_response_whose_html_stops_inside_the_article_body(theme):
+    with Replica(articles=8, seed=6, theme=theme) as site:
+        art = visible(site)
+        path = site.article_path(art.id)
+        clean, (start, end) = clean_page(site, art.id)
+        site.misbehave("cut-honest", article_id=art.id, times=6)
+        conn = http.client.HTTPConnection(site.host, site.port, timeout=10)
+        lengths = set()
+        for _ in range(6):
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()  # no IncompleteRead: as far as HTTP goes the response is whole
+            assert resp.status == 200 and int(resp.headers["Content-Length"]) == len(body)
+            assert not resp.will_close  # the connection is closed normally, or kept alive
+            assert b"</html>" not in body and body == clean[: len(body)]
+            assert start <= len(body) < end  # inside the article body, not at a fixed share
+            body.decode("utf-8")  # the CMS stopped between characters
+            lengths.add(len(body))
+        assert len(lengths) > 1
+        conn.request("GET", path)  # the six are used up: the same connection gets the whole page
+        assert conn.getresponse().read().rstrip().endswith(b"</html>")
+        conn.close()
+        assert [r.misbehaviour for r in site.requests[-7:]] == ["cut-honest"] * 6 + [None]
+
+
+def test_drop_no_length_closes_the_connection_mid_body_without_a_length(site):
+    art = visible(site)
+    clean, (start, end) = clean_page(site, art.id)
+    site.misbehave("drop-no-length", article_id=art.id, times=2)
+    headers, body, status_line = raw_exchange(site, site.article_path(art.id))
+    assert status_line.startswith(b"HTTP/1.1 200")
+    assert "content-length" not in headers and "transfer-encoding" not in headers
+    assert headers["connection"] == "close"  # close-delimited: the end of the connection ends the body
+    assert start <= len(body) < end and body == clean[: len(body)] and b"</html>" not in body
+    # a client cannot tell: to HTTP a close-delimited response that ends is a whole response
+    conn = http.client.HTTPConnection(site.host, site.port, timeout=10)
+    conn.request("GET", site.article_path(art.id))
+    resp = conn.getresponse()
+    data = resp.read()
+    assert resp.status == 200 and resp.will_close and b"</html>" not in data and len(data) < len(clean)
+    conn.close()
+    assert [r.misbehaviour for r in site.requests[-2:]] == ["drop-no-length"] * 2
+
+
+def test_chunked_cut_drops_the_connection_before_the_terminating_chunk(site):
+    art = visible(site)
+    clean, _ = clean_page(site, art.id)
+    site.misbehave("chunked-cut", article_id=art.id, times=2)
+    headers, raw, status_line = raw_exchange(site, site.article_path(art.id))
+    assert status_line.startswith(b"HTTP/1.1 200") and headers["transfer-encoding"] == "chunked"
+    assert "content-length" not in headers and "connection" not in headers  # dropped without notice
+    body, terminated = dechunk(raw)
+    assert not terminated and 0 < len(body) < len(clean)
+    assert body == clean[: len(body)] and b"</html>" not in body
+    conn = http.client.HTTPConnection(site.host, site.port, timeout=10)
+    conn.request("GET", site.article_path(art.id))
+    resp = conn.getresponse()
+    with pytest.raises(http.client.IncompleteRead) as info:
+        resp.read()
+    assert 0 < len(info.value.partial) < len(clean)
+    conn.close()
+
+
+def test_stale_edge_serves_the_previous_version_on_alternate_requests(site):
+    art = visible(site)
+    url = site.article_url(art.id)
+    _, before, _ = fetch(url)
+    old_title = art.title
+    site.edit(art.id, title="Tiêu đề mới sau khi sửa")
+    site.misbehave("stale-edge", times=None)
+    answers = [fetch(url) for _ in range(4)]
+    seen = ["old" if escape(old_title).encode() in body else "new" for _, _, body in answers]
+    assert seen == ["old", "new", "old", "new"]
+    assert b"Ti\xc3\xaau \xc4\x91\xe1\xbb\x81 m\xe1\xbb\x9bi" in answers[1][2]  # "Tiêu đề mới"
+    stale_headers, fresh_headers = answers[0][1], answers[1][1]
+    assert stale_headers["ETag"] == before["ETag"] and stale_headers["Last-Modified"] == before["Last-Modified"]
+    assert fresh_headers["ETag"] != before["ETag"]
+    # each edge answers a conditional request by its own validators
+    assert fetch(url, headers={"If-None-Match": before["ETag"]})[0] == 304  # the stale edge
+    assert fetch(url, headers={"If-None-Match": before["ETag"]})[0] == 200  # the fresh one
+    # an article never edited serves the same content either way
+    never = next(i for i in site.ids if i != art.id)
+    first, second = fetch(site.article_url(never)), fetch(site.article_url(never))
+    assert first[1]["ETag"] == second[1]["ETag"]
+    spans = [body_bytes_span(site, page[2]) for page in (first, second)]
+    assert first[2][slice(*spans[0])] == second[2][slice(*spans[1])]
+    assert {r.misbehaviour for r in site.requests[-8:]} == {"stale-edge"}
+    site.clear_misbehaviour()
+    assert all(escape(old_title).encode() not in fetch(url)[2] for _ in range(2))
+
+
+def test_offhost_302_is_a_temporary_redirect_to_another_host(site):
+    a = site.ids[0]
+    site.misbehave("offhost-302", article_id=a, times=4)
+    hosts = set()
+    for _ in range(4):
+        status, headers, _ = fetch(site.article_url(a))
+        location = urlsplit(headers["Location"])
+        assert status == 302 and location.hostname not in ("127.0.0.1", "localhost")
+        assert location.hostname == "127.0.0.2" or location.hostname.endswith(".invalid")
+        hosts.add(location.hostname)
+    assert hosts == {"127.0.0.2", "bao-tri.xaydungdang.invalid"}  # both kinds: nothing listens, nothing resolves
+    assert fetch(site.article_url(a))[0] == 200
+    assert site.requests[-2].misbehaviour == "offhost-302" and site.requests[-1].misbehaviour is None
+
+
+def test_faults_with_nothing_to_act_on_are_used_up_but_not_logged(site):
+    art = visible(site)
+    url = site.article_url(art.id)
+    etag = fetch(url)[1]["ETag"]
+    site.misbehave("cut-honest", article_id=art.id)
+    assert fetch(url, headers={"If-None-Match": etag})[0] == 304  # no body to cut
+    site.misbehave("stale-edge")
+    assert fetch(site.base_url + "/robots.txt")[0] == 200  # the stale edge caches articles only
+    assert [r.misbehaviour for r in site.requests[-2:]] == [None, None]
+    assert fetch(url)[2].rstrip().endswith(b"</html>") and control(site, "GET", "status")[1]["misbehaviours"] == []
+
+
+def test_twin_hosts_serve_one_site_with_absolute_urls_of_the_host_asked():
+    with Replica(articles=12, seed=2, theme="new") as site:
+        art = next(site.articles[i] for i in site.ids if site.articles[i].images)
+        twin = f"http://localhost:{site.port}"
+        pages = {base: text(base + site.article_path(art.id)) for base in (site.base_url, twin)}
+        for base, page in pages.items():
+            other = twin if base == site.base_url else site.base_url
+            assert f'rel="canonical" href="{base}{site.article_path(art.id)}"' in page
+            srcs = re.findall(r'<img src="([^"]+)"', page)
+            assert srcs and all(src.startswith(base + "/") for src in srcs) and other not in page
+        # the same article: only the host in its URLs differs
+        bodies = [page[slice(*site.theme.body_span(page))] for page in pages.values()]
+        assert bodies[1].replace(twin, site.base_url) == bodies[0]
+        assert f"Sitemap: {twin}/sitemap.xml" in text(twin + "/robots.txt")
+        assert f"<loc>{twin}/" in text(twin + "/sitemap.xml") and f"<link>{twin}/" in text(twin + "/rss")
+        assert f"<loc>{site.base_url}/" in text(site.base_url + "/sitemap.xml")
+        # a Host the site does not answer to gets the canonical URLs
+        _, body, _ = raw_exchange(site, "/robots.txt", host="evil.example", close=True)
+        assert f"Sitemap: {site.base_url}/sitemap.xml".encode() in body
+
+
+def lenient_get(url: str) -> tuple[int, int]:
+    """(status, bytes received) of one GET, whatever the fault: a reset counts as status 0."""
+    try:
+        status, _, body = fetch(url)
+        return status, len(body)
+    except http.client.IncompleteRead as exc:
+        return -1, len(exc.partial)
+    except (ConnectionError, http.client.HTTPException, urllib.error.URLError):
+        return 0, 0
+
+
+def test_mix_is_deterministic_for_a_seed_and_keeps_to_its_modes_and_rate():
+    def run(seed: int) -> list[tuple[str, int, int, str | None]]:
+        with Replica(articles=12, seed=4) as site:
+            site.misbehave_mix(0.4, seed=seed)  # every mode but slow
+            results = [lenient_get(site.article_url(i)) for i in site.ids * 5]
+            assert fetch(site.base_url + "/")[0] == 200  # articles only, by default
+            log = site.requests
+            assert log[-1].misbehaviour is None
+            return [(r.path, r.status, n, r.misbehaviour) for r, (_, n) in zip(log, results, strict=False)]
+
+    first = run(7)
+    assert run(7) == first  # same seed, same order of requests: same faults, same cut points
+    assert run(8) != first
+    modes = Counter(m for *_, m in first if m)
+    assert 0.2 * 60 <= sum(modes.values()) <= 0.6 * 60
+    assert set(modes) <= set(faults.MIX_DEFAULT_MODES) and len(modes) >= 5
+
+
+def test_mix_by_api_and_by_control_api(site):
+    a = site.ids[0]
+    site.misbehave_mix(1.0, ["503"], seed=1, article_id=a)
+    assert fetch(site.article_url(a))[0] == 503 and fetch(site.article_url(site.ids[1]))[0] == 200
+    site.misbehave("500", article_id=a)  # rules come first
+    assert fetch(site.article_url(a))[0] == 500 and fetch(site.article_url(a))[0] == 503
+    site.clear_misbehaviour()
+    assert fetch(site.article_url(a))[0] == 200
+    status, payload = control(site, "POST", "misbehave-mix",
+                              {"rate": 1, "modes": ["429"], "seed": 2, "articles_only": False})
+    assert status == 200 and payload["mix"]["modes"] == ["429"]
+    assert fetch(site.base_url + "/")[0] == 429 and fetch(site.article_url(a))[0] == 429
+    assert control(site, "GET", "status")[1]["mix"]["fired"] == 2
+    for bad in ({"rate": 1.5}, {"rate": 0.5, "modes": ["teapot"]}, {"rate": 0.5, "modes": []},
+                {"modes": ["500"]}, {"rate": 0.5, "colour": "red"}, {"rate": "half"}, {"rate": 0.5, "seed": "x"}):
+        assert control(site, "POST", "misbehave-mix", bad)[0] == 400, bad
+    assert control(site, "POST", "misbehave-mix", {"rate": 0.5, "article_id": 1})[0] == 404
+    assert control(site, "POST", "clear-misbehaviour")[0] == 200
+    assert control(site, "GET", "status")[1]["mix"] is None and fetch(site.base_url + "/")[0] == 200
+    with pytest.raises(ConfigError):
+        site.misbehave_mix(-0.1)
+    with pytest.raises(ConfigError):
+        site.misbehave_mix(0.5, ["slow", "teapot"])
 
 
 # -- request log, control API, twin host, keep-alive ----------------------------------------------------------

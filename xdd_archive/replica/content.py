@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from importlib import resources
+from typing import Literal
 from urllib.parse import quote
 
 from xdd_archive.errors import ConfigError
@@ -48,6 +49,7 @@ __all__ = [
     "Block",
     "Image",
     "Seed",
+    "UnicodeForm",
     "first_id",
     "generate_article",
     "generate_articles",
@@ -61,6 +63,9 @@ __all__ = [
 SITE_TZ = timezone(timedelta(hours=7), "ICT")
 
 THEME_NAMES = ("old", "new", "portal")
+
+#: how an article's text is served: composed (the norm) or decomposed (the same text, other bytes)
+UnicodeForm = Literal["NFC", "NFD"]
 
 # slug -> display name, in menu order (THEMES.md)
 CATEGORY_NAMES: dict[str, str] = {
@@ -229,7 +234,7 @@ class Article:
     gone_status: int = 404
     redirect_to: str | None = None
     moved: bool = False
-    unicode_form: str = "NFC"
+    unicode_form: UnicodeForm = "NFC"
 
     # -- derived content ---------------------------------------------------------------------------
 

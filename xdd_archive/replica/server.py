@@ -10,6 +10,7 @@ misbehave, and read back the log of the requests a crawl made::
         url = site.article_url(site.ids[0])
         site.edit(site.ids[0], replace={"Đảng": "Đảng ta"})
         site.misbehave("503", times=2)
+        site.misbehave_mix(rate=0.3, modes=["cut-honest", "stale-edge", "offhost-302"], seed=7)
         ...                                  # crawl site.base_url
         assert site.article_hits(site.ids[0]) >= 1
 
@@ -18,7 +19,7 @@ sleeping (the ``slow`` misbehaviour) and socket I/O happen outside it.
 
 The HTTP control API (JSON in and out; never logged, never misbehaves; robots.txt disallows it)::
 
-    GET  /_control/status                      base URL, theme, counts, active misbehaviour rules
+    GET  /_control/status                      base URL, theme, counts, misbehaviour rules and mix
     GET  /_control/articles                    every article (without bodies)
     POST /_control/articles                    add one: {"title": ..., "category": ...} -> 201 + article
     GET  /_control/articles/<id>               one article, body included
@@ -30,7 +31,9 @@ The HTTP control API (JSON in and out; never logged, never misbehaves; robots.tx
     POST /_control/articles/<id>/redirect      {"to": "/"}
     POST /_control/articles/<id>/move          -> {"path": ..., "url": ...}
     POST /_control/misbehave                   {"mode": "503", "article_id": null, "times": 1 | null}
-    POST /_control/clear-misbehaviour
+    POST /_control/misbehave-mix               {"rate": 0.3, "modes": [...] | null, "seed": 7 | null,
+                                                "article_id": null, "articles_only": true}
+    POST /_control/clear-misbehaviour          rules and mix
     GET  /_control/requests                    the request log
     POST /_control/requests/clear
 
@@ -40,6 +43,7 @@ Bad JSON or a bad value answers 400, an unknown id or path 404, a wrong method 4
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -52,11 +56,12 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from hashlib import sha1
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType
 from typing import Any
@@ -69,11 +74,22 @@ from xdd_archive.replica.content import (
     THEME_NAMES,
     Article,
     Block,
+    UnicodeForm,
     first_id,
     generate_article,
     generate_articles,
     slugify,
 )
+from xdd_archive.replica.faults import (
+    BODY_MODES,
+    MISBEHAVIOURS,
+    Fault,
+    FaultBook,
+    chunks,
+    offhost_location,
+    shape,
+)
+from xdd_archive.replica.response import Response
 from xdd_archive.replica.themes import (
     ArticlePage,
     Link,
@@ -89,9 +105,6 @@ from xdd_archive.replica.themes import (
 __all__ = ["MISBEHAVIOURS", "LoggedRequest", "Replica", "UnknownArticle", "serve"]
 
 logger = logging.getLogger(__name__)
-
-#: the ways the site can be told to misbehave (see :meth:`Replica.misbehave`)
-MISBEHAVIOURS = ("500", "503", "429", "slow", "reset", "truncate", "maintenance", "wrong-charset")
 
 _HTML = "text/html; charset=utf-8"
 _IMAGE_RE = re.compile(r"/(?:Uploads|uploads|Portals|images)/.+\.(?:jpe?g|png|gif|webp)", re.I)
@@ -131,20 +144,6 @@ class LoggedRequest:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return asdict(self)
-
-
-@dataclass
-class _Rule:
-    mode: str
-    article_id: int | None
-    remaining: int | None
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes = b""
-    headers: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -192,6 +191,8 @@ class _Handler(BaseHTTPRequestHandler):
     # idle keep-alive connections are closed after this many seconds
     timeout = 30
     server: _Server
+    # BaseHTTPRequestHandler's buffer of header lines (undeclared in typeshed); the body joins it
+    _headers_buffer: list[bytes]
 
     def setup(self) -> None:
         super().setup()
@@ -248,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/_control" or path.startswith("/_control/"):
                 status, payload = replica._control(method, path, self._read_body())
                 body = json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
-                self._write(_Response(status, body, [("Content-Type", "application/json; charset=utf-8")]))
+                self._write(Response(status, body, [("Content-Type", "application/json; charset=utf-8")]))
                 return
             if method not in ("GET", "HEAD"):
                 self._read_body()
@@ -259,22 +260,31 @@ class _Handler(BaseHTTPRequestHandler):
             logger.exception("replica: failed to answer %s %s", method, target)
             self.close_connection = True
             try:
-                self._write(_Response(500, b"internal error", [("Content-Type", "text/plain; charset=utf-8")]))
+                self._write(Response(500, b"internal error", [("Content-Type", "text/plain; charset=utf-8")]))
             except OSError:
                 pass
 
-    def _write(self, resp: _Response, *, head: bool = False, truncate: bool = False) -> None:
+    def _write(self, resp: Response, *, head: bool = False) -> None:
+        """Send ``resp`` framed as it says (``Response.framing``); a HEAD answer sends the headers only."""
         self.send_response(resp.status)
         for name, value in resp.headers:
             self.send_header(name, value)
-        if resp.status != 304:
-            self.send_header("Content-Length", str(len(resp.body)))
-        if truncate:
+        body = b"" if head or resp.status == 304 else resp.body
+        if resp.framing == "length":
+            if resp.status != 304:
+                self.send_header("Content-Length", str(len(resp.body)))
+        elif resp.framing == "overdeclared":
+            self.send_header("Content-Length", str(resp.declared_length))
             # send_header() also sets close_connection: the connection ends after the partial body
             self.send_header("Connection", "close")
-        body = b""
-        if not head and resp.status != 304:
-            body = resp.body[: int(len(resp.body) * Replica.TRUNCATE_FRACTION)] if truncate else resp.body
+        elif resp.framing == "close":
+            # close-delimited: with neither a length nor chunks, the connection's end is the body's end
+            self.send_header("Connection", "close")
+        else:  # chunked-cut
+            self.send_header("Transfer-Encoding", "chunked")
+            body = chunks(body)
+            # dropped without notice: nothing announces the close, the terminating chunk never comes
+            self.close_connection = True
         # headers and body leave in one write: two small writes meet the client's delayed ACK (Nagle)
         # and cost ~40 ms a response on keep-alive connections
         if self.request_version == "HTTP/0.9":  # no headers at all in HTTP/0.9
@@ -352,7 +362,9 @@ class Replica:
             self._register(article)
         # defaults for add_article() come from their own stream, so the generated site never shifts
         self._add_rng = random.Random(f"replica-add-{seed}")
-        self._rules: list[_Rule] = []
+        self._faults = FaultBook(seed)
+        # each article's version before its last edit or touch: what the stale edge serves
+        self._previous: dict[int, Article] = {}
         self._log: list[LoggedRequest] = []
         self._served = 0
         self._cache: dict[str, bytes] = {}
@@ -554,7 +566,7 @@ class Replica:
         source: str | None = None,
         tags: list[str] | None = None,
         replace: dict[str, str] | None = None,
-        unicode_form: str | None = None,
+        unicode_form: UnicodeForm | None = None,
         touch_modified: bool = True,
     ) -> Article:
         """Edit an article's content, or change how its text is encoded.
@@ -589,14 +601,14 @@ class Replica:
             new_tags = list(art.tags) if tags is None else [str(t) for t in tags]
             before = (art.title, art.lead, art.body, art.author, art.source, art.tags)
             after = (new_title, new_lead, new_body, new_author, new_source, new_tags)
-            touched = False
+            new_form = art.unicode_form if unicode_form is None else unicode_form
+            touched = after != before or new_form != art.unicode_form
+            if touched:
+                self._remember(art)
             if after != before:
                 art.title, art.lead, art.body, art.author, art.source, art.tags = after
                 art.version += 1
-                touched = True
-            if unicode_form is not None and unicode_form != art.unicode_form:
-                art.unicode_form = unicode_form
-                touched = True
+            art.unicode_form = new_form
             if touched:
                 if touch_modified:
                     art.modified_at = self._next_modified(art)
@@ -607,6 +619,7 @@ class Replica:
         """Re-save an article without changing its content: new version, ETag and Last-Modified."""
         with self._lock:
             art = self.article(id)
+            self._remember(art)
             art.version += 1
             art.modified_at = self._next_modified(art)
             self._changed()
@@ -657,25 +670,68 @@ class Replica:
         """Make the next ``times`` requests misbehave (``times=None``: until clear_misbehaviour()).
 
         ``article_id=None`` applies to every path but ``/_control/``; otherwise to that article's URLs.
-        Modes: ``500``; ``503`` and ``429`` (with ``Retry-After: 1``); ``slow`` (answer after 3 s);
-        ``reset`` (close the connection without a response); ``truncate`` (the full Content-Length, then
-        only ~40% of the body); ``maintenance`` (the maintenance page with status 200);
-        ``wrong-charset`` (UTF-8 bytes declared as windows-1252, no meta charset).
-        Rules apply in the order given; each request consumes at most one.
+        Rules apply in the order given; each request consumes at most one. Modes:
+
+        - ``500``; ``503`` and ``429`` (with ``Retry-After: 1``): that error page;
+        - ``slow``: the answer after ``SLOW_SECONDS`` (3 s);
+        - ``reset``: the connection closed with a TCP reset, no response (logged with status 0);
+        - ``truncate``: ``Content-Length`` of the whole page, then ~40 % of its bytes and a closed connection;
+        - ``maintenance``: the maintenance page with status 200;
+        - ``wrong-charset``: UTF-8 bytes declared as windows-1252, no meta charset;
+        - ``cut-honest``: status 200, the HTML cut at a random point inside the article body (anywhere in
+          other pages), ``Content-Length`` equal to the bytes sent, the connection kept alive: a complete,
+          well-formed response whose HTML simply stops (no ``</html>``);
+        - ``drop-no-length``: no ``Content-Length``, not chunked (``Connection: close``), the connection
+          closed normally mid-body, at a random byte inside the article body: to HTTP, a complete response;
+        - ``chunked-cut``: ``Transfer-Encoding: chunked``, the connection dropped after the chunks of a
+          random share of the page and before the terminating zero-length chunk (close-delimited for an
+          HTTP/1.0 client);
+        - ``stale-edge``: two edges alternate per article, the stale one first: it serves the article's
+          previous version (its content before its last edit, with that version's ETag and
+          Last-Modified, and the view count it had then), the other the current one; an article never
+          edited serves the same either way;
+        - ``offhost-302``: ``302 Found`` to another host (``http://127.0.0.2:<port>/bao-tri`` or
+          ``http://bao-tri.xaydungdang.invalid/bao-tri``, with the asked path as ``?url=``), which a
+          crawler must not follow.
+
+        A fault that has nothing to act on (a cut of a HEAD answer or a 304, a stale edge for a page that
+        is not an article) still consumes its rule but is logged as no misbehaviour. Cut points come from
+        a stream seeded by the replica's seed. See also :meth:`misbehave_mix` and ``replica/THEMES.md``.
         """
-        if mode not in MISBEHAVIOURS:
-            raise ConfigError(f"unknown misbehaviour {mode!r} (known: {', '.join(MISBEHAVIOURS)})")
-        if times is not None and (not isinstance(times, int) or times < 1):
-            raise ConfigError(f"times must be None or an integer >= 1, not {times!r}")
         with self._lock:
             if article_id is not None:
                 self.article(article_id)
-            self._rules.append(_Rule(mode, article_id, times))
+            self._faults.add(mode, article_id, times)
+
+    def misbehave_mix(
+        self,
+        rate: float,
+        modes: list[str] | tuple[str, ...] | None = None,
+        seed: int | None = None,
+        *,
+        article_id: int | None = None,
+        articles_only: bool = True,
+    ) -> None:
+        """Make a random share ``rate`` (0..1) of requests misbehave, until clear_misbehaviour().
+
+        Each eligible request draws from ``random.Random(seed)`` (``seed=None``: the replica's seed)
+        whether it misbehaves and in which of ``modes`` (default: every mode of :meth:`misbehave` but
+        ``slow``; a mode listed twice is drawn twice as often), and where a cut lands: the same seed and
+        the same order of requests give the same faults. ``stale-edge`` drawn by the mix means "this
+        request reached the stale edge". Eligible: requests for one of an article's URLs
+        (``articles_only=False``: every path but ``/_control/``; ``article_id``: that article's only).
+        Rules set with :meth:`misbehave` take precedence; a request they answer draws nothing.
+        A new mix replaces the previous one. ConfigError for a bad rate, mode or seed.
+        """
+        with self._lock:
+            if article_id is not None:
+                self.article(article_id)
+            self._faults.set_mix(rate, modes, self.seed if seed is None else seed, article_id, articles_only)
 
     def clear_misbehaviour(self) -> None:
-        """Forget every misbehaviour rule: the site behaves again."""
+        """Forget every misbehaviour rule and the random mix: the site behaves again."""
         with self._lock:
-            self._rules.clear()
+            self._faults.clear()
 
     # -- request log --------------------------------------------------------------------------------
 
@@ -710,6 +766,10 @@ class Replica:
         if art.moved:
             self._routes[art.new_path()] = art.id
 
+    def _remember(self, art: Article) -> None:
+        """Keep the article as it is now, before an edit: the stale edge serves this copy."""
+        self._previous[art.id] = dataclasses.replace(art, body=list(art.body), tags=list(art.tags))
+
     def _changed(self, *, reindex: bool = False) -> None:
         self._cache.clear()
         if reindex:
@@ -733,16 +793,6 @@ class Replica:
         self._by_category = by_cat
         self._position = {a.id: i for items in by_cat.values() for i, a in enumerate(items)}
         self._index_dirty = False
-
-    def _take_rule(self, article_id: int | None) -> str | None:
-        for i, rule in enumerate(self._rules):
-            if rule.article_id is None or rule.article_id == article_id:
-                if rule.remaining is not None:
-                    rule.remaining -= 1
-                    if rule.remaining <= 0:
-                        del self._rules[i]
-                return rule.mode
-        return None
 
     # -- internals: routing and pages ---------------------------------------------------------------
 
@@ -769,7 +819,7 @@ class Replica:
             return _Route("css")
         return _Route("notfound")
 
-    def _context(self, *, meta_charset: bool = True) -> PageContext:
+    def _context(self, *, meta_charset: bool = True, base_url: str | None = None) -> PageContext:
         n = self._served
         stats = SiteStats(
             online=120 + (n * 7) % 97,
@@ -778,7 +828,19 @@ class Replica:
             year=801_765 + n,
             total=2_962_630 + n,
         )
-        return PageContext(base_url=self.base_url, stats=stats, meta_charset=meta_charset)
+        return PageContext(base_url=base_url or self.base_url, stats=stats, meta_charset=meta_charset)
+
+    def _base_for(self, host: str | None) -> str:
+        """The base URL a request's pages link with: its twin host (127.0.0.1 or localhost), else ours.
+
+        The real site answers under ``www.`` and the bare name and writes absolute URLs with the host it
+        was asked for; an unknown Host header gets the canonical base.
+        """
+        if host:
+            name, _, port = host.strip().lower().rpartition(":")
+            if name in {self.host, "127.0.0.1", "localhost"} and port == str(self._port):
+                return f"http://{name}:{port}"
+        return self.base_url
 
     @staticmethod
     def _link(a: Article, theme: str, *, lead: bool = False) -> Link:
@@ -786,7 +848,7 @@ class Replica:
         text = unicodedata.normalize(a.unicode_form, a.lead) if lead else None
         return Link(title, a.path(theme), a.published_at, text, a.category)
 
-    def _article_page(self, art: Article) -> ArticlePage:
+    def _article_page(self, art: Article, path: str) -> ArticlePage:
         form = art.unicode_form
 
         def nf(text: str) -> str:
@@ -813,17 +875,17 @@ class Replica:
             published_at=art.published_at,
             modified_at=art.modified_at,
             views=art.views if art.show_views else None,
-            path=art.path(theme),
+            path=path,
             related=[self._link(a, theme) for a in related],
             others=[self._link(a, theme) for a in others],
         )
 
-    def _listing(self, category: str | None, query: str, ctx: PageContext) -> _Response:
+    def _listing(self, category: str | None, query: str, ctx: PageContext) -> Response:
         self._reindex()
         if category is None:
             items = self._listed[: self.HOME_ITEMS]
             page = ListingPage(None, [self._link(a, self.theme_name, lead=True) for a in items])
-            return _Response(200, self.theme.listing(page, ctx).encode("utf-8"))
+            return Response(200, self.theme.listing(page, ctx).encode("utf-8"))
         params = parse_qs(query)
         raw = (params.get("page") or params.get("Page") or ["1"])[0]
         articles = self._by_category.get(category, [])
@@ -836,38 +898,49 @@ class Replica:
             return self._error(404, ctx)
         chunk = articles[(number - 1) * self.per_page : number * self.per_page]
         page = ListingPage(category, [self._link(a, self.theme_name, lead=True) for a in chunk], number, pages)
-        return _Response(200, self.theme.listing(page, ctx).encode("utf-8"))
+        return Response(200, self.theme.listing(page, ctx).encode("utf-8"))
 
-    def _error(self, status: int, ctx: PageContext) -> _Response:
-        return _Response(status, self.theme.error(status, ctx).encode("utf-8"))
+    def _error(self, status: int, ctx: PageContext) -> Response:
+        return Response(status, self.theme.error(status, ctx).encode("utf-8"))
 
-    def _redirect(self, location: str, host_header: str | None) -> _Response:
+    def _redirect(self, location: str, base: str, status: int = 301) -> Response:
         if location.startswith("/"):
             # stay on the host the client used (127.0.0.1 or its localhost twin)
-            location = f"http://{host_header}{location}" if host_header else self.base_url + location
+            location = base + location
         body = (
             "<html><head><title>Object moved</title></head><body>"
-            f'<h2>Object moved to <a href="{location}">here</a>.</h2></body></html>'
+            f'<h2>Object moved to <a href="{escape(location)}">here</a>.</h2></body></html>'
         ).encode()
-        return _Response(301, body, [("Location", location)])
+        return Response(status, body, [("Location", location)])
 
-    def _article(self, art: Article, path: str, method: str, headers: Any, ctx: PageContext) -> _Response:
+    def _article(
+        self, art: Article, path: str, method: str, headers: Any, ctx: PageContext, *, stale: bool = False
+    ) -> Response:
+        """An article's page; ``stale``: as the stale edge has it (its version before the last edit)."""
         if art.redirect_to is not None:
-            return self._redirect(art.redirect_to, headers.get("Host"))
+            return self._redirect(art.redirect_to, ctx.base_url)
         if art.status == "gone":
             return self._error(art.gone_status, ctx)
         current = art.path(self.theme_name)
         if path != current:
-            return self._redirect(current, headers.get("Host"))
-        digest = sha1(f"{art.id}:{art.version}:{art.unicode_form}".encode()).hexdigest()[:20]
+            return self._redirect(current, ctx.base_url)
+        shown = self._previous.get(art.id, art) if stale else art
+        digest = sha1(f"{shown.id}:{shown.version}:{shown.unicode_form}".encode()).hexdigest()[:20]
         etag = f'W/"{digest}"'
-        validators = [("ETag", etag), ("Last-Modified", _http_date(art.modified_at))]
-        if self._not_modified(headers, etag, art.modified_at):
-            return _Response(304, b"", validators)
-        if method == "GET":
+        validators = [("ETag", etag), ("Last-Modified", _http_date(shown.modified_at))]
+        if self._not_modified(headers, etag, shown.modified_at):
+            return Response(304, b"", validators)
+        if method == "GET" and shown is art:
+            # the stale edge answers from its cache: the origin's counter never sees the request
             art.views += 1
-        html = self.theme.article(self._article_page(art), ctx)
-        return _Response(200, html.encode("utf-8"), validators)
+        html = self.theme.article(self._article_page(shown, current), ctx)
+        span = self.theme.body_span(html)
+        body = html.encode("utf-8")
+        if span is not None:
+            # character offsets to byte offsets (Vietnamese text takes 1 to 3 bytes a character)
+            start = len(html[: span[0]].encode("utf-8"))
+            span = (start, start + len(html[span[0] : span[1]].encode("utf-8")))
+        return Response(200, body, validators, body_span=span)
 
     @staticmethod
     def _not_modified(headers: Any, etag: str, modified: datetime) -> bool:
@@ -887,9 +960,12 @@ class Replica:
             return since >= modified
         return False
 
-    def _respond(self, method: str, route: _Route, path: str, query: str, headers: Any, mode: str | None) -> _Response:
-        """The response to a site request (under the lock); ``mode`` is the misbehaviour to apply."""
-        ctx = self._context(meta_charset=mode != "wrong-charset")
+    def _respond(
+        self, method: str, route: _Route, path: str, query: str, headers: Any, fault: Fault | None, base: str
+    ) -> Response:
+        """The response to a site request (under the lock), before any body fault; ``base``: the host's."""
+        mode = fault.mode if fault is not None else None
+        ctx = self._context(meta_charset=mode != "wrong-charset", base_url=base)
         if mode in ("500", "503", "429"):
             resp = self._error(int(mode), ctx)
             if mode != "500":
@@ -897,28 +973,33 @@ class Replica:
             resp.headers.append(("Content-Type", _HTML))
             return resp
         if mode == "maintenance":
-            return _Response(200, self.theme.maintenance(ctx).encode("utf-8"), [("Content-Type", _HTML)])
+            return Response(200, self.theme.maintenance(ctx).encode("utf-8"), [("Content-Type", _HTML)])
+        if fault is not None and mode == "offhost-302":
+            resp = self._redirect(offhost_location(fault, self._port, path), base, status=302)
+            resp.headers.append(("Content-Type", _HTML))
+            return resp
         if route.kind == "article" and route.article_id is not None:
             norm = re.sub(r"/{2,}", "/", unquote(path)).rstrip("/") or "/"
-            resp = self._article(self._articles[route.article_id], norm, method, headers, ctx)
+            stale = fault is not None and mode == "stale-edge" and fault.stale
+            resp = self._article(self._articles[route.article_id], norm, method, headers, ctx, stale=stale)
             content_type = _HTML
         elif route.kind in ("home", "listing"):
             resp = self._listing(route.category, query, ctx)
             content_type = _HTML
         elif route.kind == "robots":
-            resp = _Response(200, robots_txt(self.base_url).encode("utf-8"))
+            resp = Response(200, robots_txt(base).encode("utf-8"))
             content_type = "text/plain; charset=utf-8"
         elif route.kind == "sitemap":
-            resp = _Response(200, self._cached("sitemap", self._sitemap))
+            resp = Response(200, self._cached(f"sitemap {base}", lambda: self._sitemap(base)))
             content_type = "application/xml; charset=utf-8"
         elif route.kind == "rss":
-            resp = _Response(200, self._cached("rss", self._rss))
+            resp = Response(200, self._cached(f"rss {base}", lambda: self._rss(base)))
             content_type = "application/rss+xml; charset=utf-8"
         elif route.kind == "image":
-            resp = _Response(200, _GIF, [("Cache-Control", "max-age=86400")])
+            resp = Response(200, _GIF, [("Cache-Control", "max-age=86400")])
             content_type = "image/gif"
         elif route.kind == "css":
-            resp = _Response(200, b"/* replica */\n")
+            resp = Response(200, b"/* replica */\n")
             content_type = "text/css; charset=utf-8"
         else:
             resp = self._error(404, ctx)
@@ -931,33 +1012,34 @@ class Replica:
             resp.headers.extend(self.theme.extra_headers)
         return resp
 
-    def _cached(self, key: str, make: Any) -> bytes:
+    def _cached(self, key: str, make: Callable[[], str]) -> bytes:
         body = self._cache.get(key)
         if body is None:
             body = self._cache[key] = make().encode("utf-8")
         return body
 
-    def _sitemap(self) -> str:
+    def _sitemap(self, base: str) -> str:
         self._reindex()
-        return sitemap_xml([(a.path(self.theme_name), a.modified_at) for a in self._listed], self.base_url)
+        return sitemap_xml([(a.path(self.theme_name), a.modified_at) for a in self._listed], base)
 
-    def _rss(self) -> str:
+    def _rss(self, base: str) -> str:
         self._reindex()
         items = [self._link(a, self.theme_name, lead=True) for a in self._listed[: self.FEED_ITEMS]]
-        return rss_xml(items, self.base_url)
+        return rss_xml(items, base)
 
     def _serve(self, handler: _Handler, method: str, target: str, path: str, query: str) -> None:
         """Answer one site request on ``handler`` (called from the handler's thread)."""
         headers = handler.headers
         if method not in ("GET", "HEAD"):
             with self._lock:
-                resp = _Response(405, b"method not allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain")])
+                resp = Response(405, b"method not allowed", [("Allow", "GET, HEAD"), ("Content-Type", "text/plain")])
                 self._record(method, target, resp.status, headers, self._route(path).article_id, None)
             handler._write(resp)
             return
         with self._lock:
             route = self._route(path)
-            mode = self._take_rule(route.article_id)
+            fault = self._faults.take(route.article_id)
+        mode = fault.mode if fault is not None else None
         if mode == "slow":
             time.sleep(self.SLOW_SECONDS)
         if mode == "reset":
@@ -968,10 +1050,18 @@ class Replica:
         with self._lock:
             # route again: the state may have changed while this request slept
             route = self._route(path)
-            resp = self._respond(method, route, path, query, headers, mode)
+            resp = self._respond(method, route, path, query, headers, fault, self._base_for(headers.get("Host")))
+            if mode in BODY_MODES:
+                applied = shape(
+                    resp, fault, head=method == "HEAD", chunked=handler.request_version == "HTTP/1.1",
+                    truncate_fraction=self.TRUNCATE_FRACTION,
+                )
+            else:
+                # a stale edge only caches articles: any other answer is the origin's
+                applied = mode != "stale-edge" or (route.kind == "article" and resp.status in (200, 304))
             self._served += 1
-            self._record(method, target, resp.status, headers, route.article_id, mode)
-        handler._write(resp, head=method == "HEAD", truncate=mode == "truncate")
+            self._record(method, target, resp.status, headers, route.article_id, mode if applied else None)
+        handler._write(resp, head=method == "HEAD")
 
     def _record(
         self, method: str, target: str, status: int, headers: Any, article_id: int | None, mode: str | None
@@ -1022,7 +1112,7 @@ class Replica:
                     "theme": self.theme_name,
                     "articles": len(self._articles),
                     "per_page": self.per_page,
-                    "misbehaviours": [asdict(r) for r in self._rules],
+                    **self._faults.describe(),
                     "requests": len(self._log),
                 }
         head = parts[0]
@@ -1073,6 +1163,19 @@ class Replica:
                 raise ConfigError("misbehave needs 'mode'")
             self.misbehave(str(data["mode"]), article_id=data.get("article_id"), times=data.get("times", 1))
             return 200, {"ok": True}
+        if parts == ["misbehave-mix"]:
+            if err := need("POST"):
+                return err
+            unknown = set(data) - {"rate", "modes", "seed", "article_id", "articles_only"}
+            if unknown or "rate" not in data:
+                raise ConfigError(f"misbehave-mix takes rate (required), modes, seed, article_id, articles_only; "
+                                  f"not {', '.join(sorted(unknown)) or 'nothing'}")
+            self.misbehave_mix(
+                data["rate"], data.get("modes"), data.get("seed"), article_id=data.get("article_id"),
+                articles_only=data.get("articles_only", True),
+            )
+            with self._lock:
+                return 200, {"ok": True, **self._faults.describe()}
         if parts in (["clear-misbehaviour"], ["clear-misbehavior"]):
             if err := need("POST"):
                 return err
@@ -1092,8 +1195,8 @@ class Replica:
     def _article_json(self, art: Article, *, full: bool = True) -> dict[str, Any]:
         with self._lock:
             d = art.to_dict(full=full)
-            d["path"] = art.path(self.theme_name)
-            d["url"] = self.base_url + d["path"]
+            path = art.path(self.theme_name)
+            d["path"], d["url"] = path, self.base_url + path
             return d
 
 

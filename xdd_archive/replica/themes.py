@@ -167,6 +167,9 @@ class Theme:
     server_header = "Microsoft-IIS/8.5"
     #: extra response headers on every page
     extra_headers: tuple[tuple[str, str], ...] = (("X-Powered-By", "ASP.NET"),)
+    #: the opening tag (and newline) of the element that holds an article's body; the body ends at the
+    #: next ``\n</div>`` (escaped text never contains one), so faults can cut inside the article
+    body_open = ""
 
     # formats ---------------------------------------------------------------------------------------
 
@@ -177,6 +180,15 @@ class Theme:
     def views_text(self, views: int) -> str:
         """The view counter as the theme prints it."""
         return f"Lượt xem: {format_thousands(views)}"
+
+    def body_span(self, page: str) -> tuple[int, int] | None:
+        """Character offsets of the article body in an article page this theme rendered (None: none)."""
+        start = page.find(self.body_open) if self.body_open else -1
+        if start < 0:
+            return None
+        start += len(self.body_open)
+        end = page.find("\n</div>", start)
+        return (start, end) if end > start else None
 
     # pages -----------------------------------------------------------------------------------------
 
@@ -230,6 +242,7 @@ class OldTheme(Theme):
     """xaydungdang.org.vn (2013-2024): tables and divs, no ``article:*`` meta, no JSON-LD."""
 
     name = "old"
+    body_open = '<div class="news-content">\n'
 
     def date_text(self, dt: datetime) -> str:
         dt = dt.astimezone(SITE_TZ)
@@ -330,7 +343,7 @@ class OldTheme(Theme):
             + f'<a href="https://www.facebook.com/sharer/sharer.php?u={quote(url)}" class="share" '
             + 'target="_blank">Chia sẻ</a></div>\n'
             + f'<div class="news-sapo"><strong>{esc(page.lead)}</strong></div>\n'
-            + '<div class="news-content">\n'
+            + self.body_open
             + "\n".join(body)
             + "\n</div>\n"
             + views
@@ -400,6 +413,7 @@ class NewTheme(Theme):
     name = "new"
     server_header = "nginx"
     extra_headers = ()
+    body_open = '<div class="article__body">\n'
 
     def date_text(self, dt: datetime) -> str:
         return f"{dt.astimezone(SITE_TZ):%d/%m/%Y | %H:%M}"
@@ -470,7 +484,9 @@ class NewTheme(Theme):
                 body.append(f"<h2>{esc(b.text)}</h2>")
             elif b.kind == "img":
                 cap = f"<figcaption>{esc(b.text)}</figcaption>" if b.text else ""
-                img = f'<img src="{esc(b.url)}" alt="{esc(b.text)}" loading="lazy">'
+                # the 2025 CMS writes absolute image URLs, with the host the page was asked under
+                src = ctx.base_url + b.url if b.url and b.url.startswith("/") else b.url
+                img = f'<img src="{esc(src)}" alt="{esc(b.text)}" loading="lazy">'
                 body.append(f'<figure class="image">{img}{cap}</figure>')
             else:
                 body.append(f"<p>{esc(b.text)}</p>")
@@ -499,7 +515,7 @@ class NewTheme(Theme):
             + '<a class="share-print" href="javascript:window.print()">In trang</a></div>\n'
             + "</header>\n"
             + f'<div class="article__sapo">{esc(page.lead)}</div>\n'
-            + '<div class="article__body">\n'
+            + self.body_open
             + "\n".join(body)
             + "\n</div>\n"
             + views
@@ -569,6 +585,7 @@ class PortalTheme(Theme):
     name = "portal"
     # DNN module container id, as in dnn_ctr1453_ArticleDetail_...
     module = "dnn_ctr1453_ArticleDetail"
+    body_open = f'<div id="{module}_divArticleDescription" class="ArticleContent">\n'
 
     def date_text(self, dt: datetime) -> str:
         dt = dt.astimezone(SITE_TZ)
@@ -665,7 +682,7 @@ class PortalTheme(Theme):
             + f'<tr><td><span id="{m}_lblDate" class="ArticleDate">'
             + f"{esc(self.date_text(page.published_at))}</span></td></tr>\n"
             + f'<tr><td><div id="{m}_divArticleLead" class="ArticleLead"><b>{esc(page.lead)}</b></div>\n'
-            + f'<div id="{m}_divArticleDescription" class="ArticleContent">\n'
+            + self.body_open
             + "\n".join(body)
             + "\n</div>\n"
             + views
