@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from lxml import etree
@@ -21,7 +22,7 @@ from lxml import etree
 from crawler import markup as S
 from crawler import vntext as V
 from crawler.extract.context import PageContext, parse_again
-from crawler.extract.dom import Element, abs_url, classid, contains, drop, text_of
+from crawler.extract.dom import Element, abs_url, classid, contains, drop, find_all, text_of
 from crawler.extract.options import ExtractOptions, trafilatura_config
 from crawler.extract.region import Layout, html_table_is_data
 
@@ -46,6 +47,25 @@ class Block:
     caption: str | None = None
     rows: tuple[tuple[str, ...], ...] | None = None  # a table's cells
 
+    @cached_property
+    def key(self) -> str:
+        """The text folded for comparisons (:func:`crawler.vntext.fold`), computed once per block."""
+        return V.fold(self.text)
+
+    @cached_property
+    def key_start(self) -> str | None:
+        """``key[:12]`` read from the text's first 40 characters only, or None when those fold to fewer
+        than 12. The fold of a text's start is the start of its fold, so a block whose ``key_start``
+        differs from a key's first 12 characters cannot have that key: long paragraphs need not be
+        folded whole to tell that they are not a link, a teaser or the lead."""
+        head = V.fold(self.text[:40])
+        return head[:12] if len(head) >= 12 else None
+
+    def may_have_key(self, key_starts: Collection[str]) -> bool:
+        """False when :attr:`key` is surely none of the keys whose first 12 characters are ``key_starts``."""
+        start = self.key_start
+        return start is None or start in key_starts
+
     @property
     def link_ratio(self) -> float:
         return self.link_chars / len(self.text) if self.text else 0.0
@@ -63,9 +83,14 @@ class BodyBlocks:
     """The body's blocks, and what the page classification reads from the cut-out region."""
 
     blocks: tuple[Block, ...]
-    region_text: str  # the cleaned region's text (first 3,000 characters)
+    shown: Element  # the region as cut out and cleaned (in the working tree)
     h1_texts: tuple[str, ...]  # the first <h1>s left in the working tree
     warnings: tuple[str, ...] = ()
+
+    @cached_property
+    def region_text(self) -> str:
+        """The cleaned region's text (its first 3,000 characters); read only for small bodies."""
+        return text_of(self.shown)[:3000]
 
 
 def body_blocks(ctx: PageContext, layout: Layout) -> BodyBlocks:
@@ -77,7 +102,7 @@ def body_blocks(ctx: PageContext, layout: Layout) -> BodyBlocks:
     work_body = work_doc.find("body")
     work_body = work_body if work_body is not None else work_doc
     shown = work_region if work_region.getparent() is not None else work_body
-    facts = dict(region_text=text_of(shown)[:3000], h1_texts=tuple(text_of(h) for h in work_body.iter("h1"))[:3])
+    facts = dict(shown=shown, h1_texts=tuple(text_of(h) for h in work_body.iter("h1"))[:3])
     chars = sum(len(b.text) for b in blocks)
     if chars >= ctx.options.min_body_chars or not pruned:
         return BodyBlocks(blocks=tuple(blocks), **facts)
@@ -175,7 +200,7 @@ def _unwrap_layout_tables(root: Element, options: ExtractOptions) -> Element:
     for table in list(root.iter("table")):
         if next(table.iterdescendants("table"), None) is None or html_table_is_data(table, options.layout_cell_chars):
             continue
-        for el in table.xpath("./thead|./tbody|./tfoot|./tr|./*/tr|./tr/td|./tr/th|./*/tr/td|./*/tr/th"):
+        for el in find_all(table, "./thead|./tbody|./tfoot|./tr|./*/tr|./tr/td|./tr/th|./*/tr/td|./*/tr/th"):
             el.tag = "div"
         table.tag = "div"
     return root
@@ -190,6 +215,8 @@ def _run_trafilatura(tree: Element, url: str) -> XmlElement | None:
         tree, url=url, fast=True, favor_recall=True, include_comments=False, include_tables=True,
         include_images=True, include_formatting=True, include_links=True, deduplicate=False,
         with_metadata=False, config=trafilatura_config(),
+        # any format but "python" returns the same body without also rendering it as text (we read the XML)
+        output_format="txt",
     )
     return getattr(doc, "body", None) if doc is not None else None
 

@@ -17,7 +17,7 @@ from crawler.extract.blocks import Block
 from crawler.extract.candidates import Candidate
 from crawler.extract.cleanup import Byline
 from crawler.extract.context import PageContext, jsonld_names
-from crawler.extract.dom import Element, text_of
+from crawler.extract.dom import Element, find_all, text_of
 from crawler.extract.region import Layout, in_teaser
 
 __all__ = ["after_body", "page_byline"]
@@ -61,14 +61,13 @@ def _meta_person(ctx: PageContext, layout: Layout) -> Iterator[Candidate[Byline]
 def _byline_element(ctx: PageContext, layout: Layout) -> Iterator[Candidate[Byline]]:
     """An author-classed element's line, if the article region shows it (not a sidebar's "featured
     author" box)."""
-    region_key: str | None = None
     for text in layout.facts.byline_texts:  # shortest first
         for line in text.split("\n"):
             parsed = V.parse_author_line(line, strong=True, bylines=ctx.bylines)
             if parsed and parsed.author:
-                if region_key is None:
-                    region_key = V.fold(layout.region_text())
-                if V.fold(line) and V.fold(line) in region_key:
+                key = V.fold(line)
+                # shown word for word (no need to fold the long region text), or with other spacing or marks
+                if key and (line in layout.region_text() or key in layout.region_key):
                     yield Candidate(Byline(parsed.author, parsed.source), "byline-element")
                     return
 
@@ -112,5 +111,5 @@ def _marked_as_byline(layout: Layout, el: Element, text: str) -> bool:
     key = V.fold(text)
     if key in layout.facts.right_texts or key in layout.facts.byline_keys:
         return True
-    bold = "".join(x.text_content() for x in el.xpath("self::b|self::strong|.//b|.//strong"))
+    bold = "".join(x.text_content() for x in find_all(el, "self::b|self::strong|.//b|.//strong"))
     return len(V.clean_text(bold)) >= 0.8 * len(text)

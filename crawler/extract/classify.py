@@ -113,7 +113,9 @@ def _listing_by_teasers(ctx: PageContext, layout: Layout, blocks: Sequence[Block
     """A body made of the items of a listing (teaser links, their dates and sapos)."""
     opts, facts = ctx.options, layout.facts
     content = [b for b in blocks if b.kind != "img"]
-    teasers = [b for b in content if V.fold(b.text) in facts.anchor_texts or V.fold(b.text) in facts.teaser_texts]
+    listed = facts.anchor_texts | facts.teaser_texts
+    starts = {key[:12] for key in listed}
+    teasers = [b for b in content if listed and b.may_have_key(starts) and b.key in listed]
     teaser_chars = sum(len(b.text) for b in teasers)
     meta_chars = sum(len(b.text) for b in content if b not in teasers and V.is_meta_line(b.text, ctx.tz))
     total_chars = max(1, sum(len(b.text) for b in content))

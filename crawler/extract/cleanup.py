@@ -17,6 +17,7 @@ Nothing here decides a field: bylines, the lead and the tags go back as candidat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -30,6 +31,8 @@ from crawler.extract.record import Image
 from crawler.extract.region import DomFacts
 
 __all__ = ["Byline", "CleanBody", "attach_images", "clean_body"]
+
+_WORD_RE = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -62,23 +65,26 @@ class _Rules:
 
     def strong_byline(self, b: Block) -> bool:
         """Bold, right-aligned or author-classed: a line the markup sets apart as a byline."""
-        key = V.fold(b.text)
-        return b.bold or key in self.facts.right_texts or key in self.facts.byline_keys
+        return b.bold or b.key in self.facts.right_texts or b.key in self.facts.byline_keys
 
     def byline(self, text: str, *, strong: bool) -> V.AuthorLine | None:
         return V.parse_author_line(text, strong=strong, bylines=self.ctx.bylines)
 
-    def is_title_block(self, text: str) -> bool:
+    def is_title_block(self, b: Block) -> bool:
         title = self.title
         if not title:
             return False
-        key, ft = V.fold(title), V.fold(text)
+        if len(b.text) > len(title) + 200 and _WORD_RE.search(b.text, len(title)):
+            # more words after the title than a toolbar or meta line holds (<= 200 characters): not
+            # the title line, whatever its start (and the long block need not be folded)
+            return False
+        key, ft = V.fold(title), b.key
         if not ft:
             return False
         if ft == key:
             return True
         if ft.startswith(key):
-            remainder = V.clean_text(text)[len(V.clean_text(title)):]
+            remainder = V.clean_text(b.text)[len(V.clean_text(title)):]
             return V.is_furniture_line(remainder) or V.is_meta_line(remainder, self.ctx.tz) or not V.fold(remainder)
         return False
 
@@ -136,7 +142,7 @@ def _without_tokens(blocks: Sequence[Block], facts: DomFacts) -> tuple[list[Bloc
 def _strip_head(blocks: list[Block], rules: _Rules) -> tuple[list[Block], list[Candidate[Byline]]]:
     """Everything up to the title, the title itself, then date/toolbar/slogan lines and a byline."""
     limit = min(rules.ctx.options.head_blocks, len(blocks))
-    title_idx = next((i for i in range(limit) if blocks[i].kind != "img" and rules.is_title_block(blocks[i].text)), None)
+    title_idx = next((i for i in range(limit) if blocks[i].kind != "img" and rules.is_title_block(blocks[i])), None)
     # only page-head material may precede the title (a body heading can repeat the title: the paragraphs
     # before it are article text, not a banner)
     if title_idx is not None and all(_is_head_material(b) for b in blocks[:title_idx]):
@@ -150,7 +156,7 @@ def _strip_head(blocks: list[Block], rules: _Rules) -> tuple[list[Block], list[C
         # a slogan is dropped only as a banner line (no sentence end): a first paragraph may well open
         # with "Chào mừng ..." and end with a full stop
         slogan = V.is_slogan(t) and not ends_sentence(t)
-        if (rules.is_title_block(t) or V.is_meta_line(t, rules.ctx.tz) or V.is_furniture_line(t) or V.is_views_line(t)
+        if (rules.is_title_block(b) or V.is_meta_line(t, rules.ctx.tz) or V.is_furniture_line(t) or V.is_views_line(t)
                 or V.is_stats_line(t) or slogan or rules.is_breadcrumb_line(t)):
             blocks = blocks[1:]
             continue
@@ -177,7 +183,8 @@ def _split_lead(blocks: list[Block], page_lead: str | None) -> tuple[list[Block]
         first = next((i for i, b in enumerate(blocks[:3]) if b.kind != "img"), None)
         # only an exact repeat leaves the body: a meta description that merely begins like the first
         # paragraph (a truncated teaser) must not cost the body its first paragraph
-        if first is not None and V.fold(blocks[first].text) == V.fold(page_lead):
+        lead_key = V.fold(page_lead)
+        if first is not None and blocks[first].may_have_key((lead_key[:12],)) and blocks[first].key == lead_key:
             return blocks[:first] + blocks[first + 1:], None
     elif blocks and blocks[0].kind == "p" and blocks[0].bold and len(blocks) > 2:
         first_block = blocks[0]
@@ -245,7 +252,7 @@ def _strip_tail(blocks: list[Block], rules: _Rules) -> tuple[list[Block], list[C
         if b.kind == "li" and _is_link_list(blocks, b.group, rules.ctx.options.link_list_ratio):
             blocks = [x for x in blocks if not (x.kind == "li" and x.group == b.group)]
             continue
-        if rules.is_page_line(t) or not V.fold(t):
+        if rules.is_page_line(t) or not b.key:
             blocks = blocks[:-1]
             continue
         if len(t) > 160:
@@ -325,17 +332,21 @@ def attach_images(blocks: Sequence[Block], page_captions: Mapping[str, str],
 
 
 def _caption_paragraphs(blocks: Sequence[Block], i: int, caption: str, taken: set[int]) -> list[int]:
+    """The paragraphs next to image ``i`` that repeat its caption."""
     found = []
+    same_key, cap_key = V.fold(caption.rstrip(".… ")), V.fold(caption)
     for j in (i + 1, i + 2, i - 1):
         if 0 <= j < len(blocks) and blocks[j].kind in ("p", "quote") and j not in taken and j not in found:
-            text = blocks[j].text
-            if _same_text(text, caption) or (len(text) <= len(caption) and V.fold(text) in V.fold(caption) and len(text) >= 8):
+            b = blocks[j]
+            # (a paragraph that starts otherwise than the caption is not the caption: no need to fold it all)
+            same = (len(same_key) < 12 or b.may_have_key((same_key[:12],))) and _same_text(b.key, same_key)
+            if same or (8 <= len(b.text) <= len(caption) and b.key in cap_key):
                 found.append(j)
     return found
 
 
-def _same_text(a: str, b: str) -> bool:
-    fa, fb = V.fold(a), V.fold(b.rstrip(".… "))
+def _same_text(fa: str, fb: str) -> bool:
+    """True when the folded texts are the same, or one starts the other and is 85% of it."""
     if not fa or not fb:
         return False
     if fa == fb:

@@ -24,7 +24,7 @@ from lxml import etree
 from crawler import markup as S
 from crawler import vntext as V
 from crawler.decoding import decode_html
-from crawler.extract.dom import Element, drop, html_parser, select, strip_drop_tags, text_of
+from crawler.extract.dom import Element, drop, find_all, html_parser, select, strip_drop_tags, text_of
 from crawler.extract.options import DEFAULT_OPTIONS, ExtractOptions
 from xdd_archive.core.text import strip_invisible
 
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PageContext", "build_context", "jsonld_names", "jsonld_types"]
 
-# vertical tab and form feed are line breaks to a reader, and characters XML (trafilatura's output tree)
-# refuses: lxml raises on setting such text
-_XML_LINE_BREAKS = {0x0B: "\n", 0x0C: "\n"}
 _CLOSING_TAG_RE = re.compile(r"(?i)</(?:html|body)\s*>")
 
 
@@ -112,7 +109,11 @@ def build_context(url: str, raw: bytes | str, profile: SiteProfile | None,
 
 
 def _normalise(text: str) -> str:
-    text = strip_invisible(text).translate(_XML_LINE_BREAKS)
+    text = strip_invisible(text)
+    if "\x0b" in text or "\x0c" in text:
+        # vertical tab and form feed are line breaks to a reader, and characters XML (trafilatura's output
+        # tree) refuses: lxml raises on setting such text
+        text = text.replace("\x0b", "\n").replace("\x0c", "\n")
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     # lxml refuses str input with an XML declaration ("Unicode strings with encoding declaration")
@@ -179,7 +180,7 @@ def _collect_meta(doc: Element) -> dict[str, tuple[str, ...]]:
         content = el.get("content")
         if key and content and content.strip():
             found.setdefault(key, []).append(V.clean_text(content))
-    for el in doc.xpath("//*[@itemprop and not(self::meta)]"):
+    for el in find_all(doc, "//*[@itemprop and not(self::meta)]"):
         key = el.get("itemprop", "").strip().lower()
         if key in ("datepublished", "datemodified", "author", "headline", "articlesection"):
             value = el.get("content") or el.get("datetime") or text_of(el)
@@ -191,7 +192,7 @@ def _collect_meta(doc: Element) -> dict[str, tuple[str, ...]]:
 def _collect_jsonld(doc: Element, warnings: list[str]) -> tuple[dict[str, Any], ...]:
     """Every JSON-LD object of the page, ``@graph`` members and list items flattened, in order."""
     items: list[dict[str, Any]] = []
-    for script in doc.xpath("//script[@type='application/ld+json']"):
+    for script in find_all(doc, "//script[@type='application/ld+json']"):
         raw = (script.text or "").strip()
         if not raw:
             continue

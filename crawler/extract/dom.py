@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, urljoin
 
 import lxml.html
@@ -26,6 +27,7 @@ __all__ = [
     "contains",
     "drop",
     "ends_sentence",
+    "find_all",
     "html_parser",
     "img_src",
     "is_icon",
@@ -34,6 +36,7 @@ __all__ = [
     "select",
     "strip_drop_tags",
     "text_of",
+    "text_upto",
 ]
 
 # The elements of a parsed page (lxml.html); comments and processing instructions are gone at parse time.
@@ -43,9 +46,15 @@ Element = lxml.html.HtmlElement
 logger = logging.getLogger("crawler.extract")
 
 
-def html_parser() -> lxml.html.HTMLParser:
-    """The parser every page goes through: comments and processing instructions dropped, ids not indexed."""
-    return lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
+def html_parser() -> etree.HTMLParser:
+    """The parser every page goes through: comments and processing instructions dropped, ids not indexed.
+
+    Every element is an ``lxml.html.HtmlElement`` (``text_content()`` and the rest), chosen by lxml's own
+    default lookup: ``lxml.html``'s parser asks a Python method for each element lxml hands out (to make
+    ``<form>`` a FormElement...), which costs more than the tree walks it serves."""
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement))
+    return parser
 
 
 @lru_cache(maxsize=256)
@@ -55,12 +64,23 @@ def _css_xpath(css: str) -> str:
     return str(GenericTranslator().css_to_xpath(css))
 
 
+@lru_cache(maxsize=128)
+def _compiled(expr: str) -> etree.XPath:
+    return etree.XPath(expr)
+
+
+def find_all(el: Element, expr: str) -> list[Any]:
+    """``el.xpath(expr)`` with the expression compiled once (``el.xpath`` compiles it on every call)."""
+    result = _compiled(expr)(el)
+    return result if isinstance(result, list) else []
+
+
 def select(root: Element, selectors: Iterable[str]) -> list[Element]:
     """Elements matching any of the CSS ``selectors`` (profile hints), in selector order."""
     out: list[Element] = []
     for css in selectors:
         try:
-            out.extend(root.xpath(_css_xpath(css)))
+            out.extend(find_all(root, _css_xpath(css)))
         except Exception:  # a bad selector in a profile is a warning, not a crash
             logger.warning("bad CSS selector in profile hints: %r", css)
     return out
@@ -71,6 +91,28 @@ def text_of(el: Element) -> str:
     if len(el) == 0:  # a leaf: no block boundaries inside
         return V.clean_text(el.text)
     return V.clean_text("".join(iter_text(el)), keep_newlines=True)
+
+
+def text_upto(el: Element, limit: int) -> str | None:
+    """:func:`text_of` ``el`` when that is at most ``limit`` characters long, else None, without reading a
+    large element to its end: tidying a prefix never loses more than one character of what the whole
+    gives (the prefix's last character may compose with the next one), so a tidied prefix longer than
+    ``limit + 1`` settles it."""
+    if len(el) == 0:
+        text = V.clean_text(el.text)
+        return text if len(text) <= limit else None
+    parts: list[str] = []
+    read = 0
+    checkpoint = 4 * limit
+    for piece in iter_text(el):
+        parts.append(piece)
+        read += len(piece)
+        if read >= checkpoint:
+            if len(V.clean_text("".join(parts), keep_newlines=True)) > limit + 1:
+                return None
+            checkpoint *= 2
+    text = V.clean_text("".join(parts), keep_newlines=True)
+    return text if len(text) <= limit else None
 
 
 def iter_text(el: Element) -> Iterator[str]:

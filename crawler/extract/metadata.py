@@ -16,7 +16,7 @@ from crawler import markup as S
 from crawler import vntext as V
 from crawler.extract.candidates import Candidate, Finders
 from crawler.extract.context import PageContext, jsonld_names, jsonld_types
-from crawler.extract.dom import Element, classid, contains, text_of
+from crawler.extract.dom import Element, classid, contains, find_all, text_of, text_upto
 from crawler.extract.region import Layout, in_teaser
 
 __all__ = [
@@ -43,7 +43,7 @@ def published_finders(ctx: PageContext, layout: Layout) -> Finders[tuple[datetim
         "hint": lambda: _dates_of(ctx, ctx.selected(ctx.hints.date), "hint"),
         "meta": lambda: _iso_dates(ctx, (v for name in S.META_PUBLISHED for v in ctx.meta.get(name, ())), "meta"),
         "jsonld": lambda: _iso_dates(ctx, [str(article.get("datePublished") or "")] if article else [], "jsonld"),
-        "portal-markup": lambda: _dates_of(ctx, [el for xp in S.KNOWN_DATE_XPATHS for el in ctx.doc.xpath(xp)
+        "portal-markup": lambda: _dates_of(ctx, [el for xp in S.KNOWN_DATE_XPATHS for el in find_all(ctx.doc, xp)
                                                  if layout.in_region(el)], "portal-markup"),
         "text-after-title": lambda: _dated(_date_in(ctx, after), "text-after-title"),
         "time-element": lambda: _dates_of(ctx, layout.region.iter("time"), "time-element"),
@@ -144,8 +144,8 @@ def _date_class_dates(ctx: PageContext, layout: Layout) -> Iterator[DateCandidat
         if isinstance(el.tag, str) and S.DATE_CLASS_RE.search(classid(el)):
             if (layout.span(el) or (0, 0))[0] < title_start - ctx.options.date_window_before or in_teaser(el):
                 continue
-            text = text_of(el)
-            if 6 <= len(text) <= 120:
+            text = text_upto(el, 120)
+            if text is not None and len(text) >= 6:
                 yield from _dated(_date_in(ctx, text, short_lines=False), "date-class")
 
 
@@ -174,15 +174,15 @@ def _views_in_text(ctx: PageContext, layout: Layout) -> Iterator[Candidate[int]]
     "most read" box)."""
     found: list[tuple[int, Element, int]] = []
     seen: set[Element] = set()
-    for node in ctx.body.xpath(S.VIEWS_TEXT_XPATH):
+    for node in find_all(ctx.body, S.VIEWS_TEXT_XPATH):
         el = node.getparent()
         if el is not None and getattr(node, "is_tail", False):
             el = el.getparent()
         for _ in range(3):
             if el is None or el in seen:
                 break
-            text = text_of(el)
-            if len(text) > 200:
+            text = text_upto(el, 200)  # a counter's line, not a container's text
+            if text is None:
                 break
             n = V.parse_views(text)
             if n is not None:
@@ -243,7 +243,7 @@ def _link_texts(el: Element) -> list[str]:
 
 
 def _tags_from_dom(region: Element) -> list[str]:
-    rel_tags = [V.clean_text(text_of(a)) for a in region.xpath(S.TAG_LINK_XPATH)]
+    rel_tags = [V.clean_text(text_of(a)) for a in find_all(region, S.TAG_LINK_XPATH)]
     if rel_tags:
         return rel_tags
     for el in region.iter():
@@ -303,7 +303,7 @@ def category_finders(ctx: PageContext, title: str | None) -> Finders[str]:
                                    if article and article.get("articleSection") else None, "jsonld"),
         "jsonld-breadcrumb": lambda: (c for names in _jsonld_crumbs(ctx) for c in named(reversed(names), "jsonld-breadcrumb")),
         "breadcrumb": lambda: named(reversed(_breadcrumb_items(ctx.body)), "breadcrumb"),
-        "rel-category": lambda: named((text_of(a) for a in ctx.body.xpath(S.CATEGORY_LINK_XPATH)), "rel-category"),
+        "rel-category": lambda: named((text_of(a) for a in find_all(ctx.body, S.CATEGORY_LINK_XPATH)), "rel-category"),
         "url": lambda: _present(ctx.profile.category_of(ctx.url) if ctx.profile else None, "url"),
     }
 
@@ -402,7 +402,12 @@ def _described(ctx: PageContext, layout: Layout, title: str | None, desc: str | 
     article region shows it."""
     if not desc or len(desc) < 30 or V.fold(desc) == V.fold(title or "") or V.fold(desc) in ctx.site_names:
         return
-    stem = V.fold(desc.rstrip(".… "))[:60]
-    visible = bool(stem) and stem in V.fold(layout.region_text())
-    if visible or ctx.page_typed_article or ctx.article_ld:
+    if ctx.page_typed_article or ctx.article_ld:
+        yield Candidate(desc, source)
+        return
+    shown = desc.rstrip(".… ")
+    stem = V.fold(shown)[:60]
+    # the region shows it: shown word for word (then its folded stem is in the folded region too, and the
+    # long region text need not be folded), or shown with other spacing, case or marks
+    if stem and (shown in layout.region_text() or stem in layout.region_key):
         yield Candidate(desc, source)

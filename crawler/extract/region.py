@@ -14,11 +14,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
+
+from lxml import etree
 
 from crawler import markup as S
 from crawler import vntext as V
 from crawler.extract.context import PageContext
-from crawler.extract.dom import Element, abs_url, classid, common_ancestor, contains, img_src, is_icon, text_of
+from crawler.extract.dom import (
+    Element,
+    abs_url,
+    classid,
+    common_ancestor,
+    contains,
+    find_all,
+    img_src,
+    is_icon,
+    text_of,
+    text_upto,
+)
 
 __all__ = ["DomFacts", "Layout", "build_layout", "html_table_is_data", "in_teaser"]
 
@@ -58,6 +72,11 @@ class Layout:
         """The region's part of :attr:`doc_text`."""
         start, end = self.span(self.region) or (0, len(self.doc_text))
         return self.doc_text[start:end]
+
+    @cached_property
+    def region_key(self) -> str:
+        """The region's text folded (computed once: it is long)."""
+        return V.fold(self.region_text())
 
     def near_title(self, after: int, before: int, body: Element) -> tuple[str, str]:
         """(``after`` characters of text after the title, ``before`` characters before it, inside the
@@ -105,29 +124,25 @@ def _index_text(body: Element) -> tuple[str, dict[Element, tuple[int, int]]]:
     pos = 0
     spans: dict[Element, tuple[int, int]] = {}
     starts: dict[Element, int] = {}
-    stack: list[tuple[Element, bool]] = [(body, False)]
-    while stack:
-        node, closing = stack.pop()
+    block_tags = S.BLOCK_TAGS
+    for event, node in etree.iterwalk(body, events=("start", "end")):  # lxml walks the tree in C
         tag = node.tag if isinstance(node.tag, str) else ""
-        if closing:
-            if tag in S.BLOCK_TAGS:
+        if event == "start":
+            if tag in block_tags:
                 parts.append("\n")
                 pos += 1
-            spans[node] = (starts[node], pos)
-            if node is not body and node.tail:
-                parts.append(node.tail)
-                pos += len(node.tail)
+            starts[node] = pos
+            if tag and node.text:
+                parts.append(node.text)
+                pos += len(node.text)
             continue
-        if tag in S.BLOCK_TAGS:
+        if tag in block_tags:
             parts.append("\n")
             pos += 1
-        starts[node] = pos
-        if tag and node.text:
-            parts.append(node.text)
-            pos += len(node.text)
-        stack.append((node, True))
-        for child in reversed(node):
-            stack.append((child, False))
+        spans[node] = (starts[node], pos)
+        if node is not body and node.tail:
+            parts.append(node.tail)
+            pos += len(node.tail)
     return "".join(parts), spans
 
 
@@ -159,13 +174,13 @@ def _marked_texts(body: Element) -> tuple[set[str], set[str], set[str]]:
             continue
         style = el.get("style") or ""
         if (el.get("align") or "").lower() == "right" or S.RIGHT_ALIGN_RE.search(style):
-            text = text_of(el)
-            if 0 < len(text) <= 300:
+            text = text_upto(el, 300)
+            if text:
                 right.update(V.fold(line) for line in [text, *text.split("\n")])
         cid = classid(el)
         if cid.strip() and S.AUTHOR_CLASS_RE.search(cid):
-            text = text_of(el)
-            if 0 < len(text) <= 300:
+            text = text_upto(el, 300)
+            if text:
                 bylines.add(text)
                 keys.update(V.fold(line) for line in [text, *text.split("\n")])
     return right, bylines, keys
@@ -235,7 +250,7 @@ def _caption_for(img: Element, title: str | None, layout_cell_chars: int) -> str
             break
         if el.tag == "table":
             # an image with its caption row; in a table of data the other cells are data, not a caption
-            if len(el.xpath(".//img")) == 1 and not html_table_is_data(el, layout_cell_chars):
+            if len(find_all(el, ".//img")) == 1 and not html_table_is_data(el, layout_cell_chars):
                 text = V.clean_text(text_of(el))
                 if 0 < len(text) <= 400:
                     return text
@@ -248,19 +263,27 @@ def _caption_beside(img: Element, layout_cell_chars: int) -> str | None:
     block = img
     while block.getparent() is not None and block.tag not in ("p", "div", "figure", "td", "center") and block.getparent().tag != "body":
         block = block.getparent()
-    own = V.clean_text(text_of(block))
-    if own and len(own) <= 300 and block.tag != "td" and len(block.xpath(".//img")) == 1:
+    own = _one_line_upto(block)
+    if own and len(own) <= 300 and block.tag != "td" and len(find_all(block, ".//img")) == 1:
         # the caption shares the image's paragraph (`<p><img><br><em>caption</em></p>`)
         if _caption_like(block, own) and not V.is_furniture_line(own):
             return own
     nxt = block.getnext()
     if block.tag in ("td", "th") and html_table_is_data(next(block.iterancestors("table"), block), layout_cell_chars):
         nxt = None  # the next cell of a data table is the next column, not a caption
-    if nxt is not None and isinstance(nxt.tag, str) and not nxt.xpath(".//img"):
-        text = V.clean_text(text_of(nxt))
-        if 0 < len(text) <= 300 and _caption_like(nxt, text):
+    if nxt is not None and isinstance(nxt.tag, str) and not find_all(nxt, ".//img"):
+        text = _one_line_upto(nxt)
+        if text and len(text) <= 300 and _caption_like(nxt, text):
             return text
     return None
+
+
+def _one_line_upto(el: Element) -> str | None:
+    """``el``'s text on one line when it may be a caption (up to 300 characters), else None. On one line
+    a text keeps at least half its length (its breaks are at most two characters), so reading up to 1000
+    characters decides."""
+    text = text_upto(el, 1000)
+    return V.clean_text(text) if text is not None else None
 
 
 def _caption_attribute(img: Element, title: str | None) -> str | None:
@@ -277,7 +300,7 @@ def _caption_like(el: Element, text: str) -> bool:
         return True
     if S.CAPTION_CLASS_RE.search(classid(el)):
         return True
-    italic = "".join(x.text_content() for x in el.xpath(".//em|.//i"))
+    italic = "".join(x.text_content() for x in find_all(el, ".//em|.//i"))
     return len(V.clean_text(italic)) >= 0.8 * len(text)
 
 
@@ -286,7 +309,7 @@ def html_table_is_data(table: Element, layout_cell_chars: int) -> bool:
     headings, no cell long enough to be prose, fewer pictures than filled cells (else a gallery). The
     body stage applies the same test to trafilatura's rendering of tables."""
     filled = multi = 0
-    for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
+    for tr in find_all(table, "./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
         n = 0
         for cell in tr:
             if cell.tag in ("td", "th"):
@@ -296,9 +319,9 @@ def html_table_is_data(table: Element, layout_cell_chars: int) -> bool:
                 n += bool(text)
         filled += n
         multi += n >= 2
-    if multi < 2 or table.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
+    if multi < 2 or find_all(table, ".//h1|.//h2|.//h3|.//h4|.//h5|.//h6"):
         return False
-    return len(table.xpath(".//img")) * 2 < filled
+    return len(find_all(table, ".//img")) * 2 < filled
 
 
 # -- the content region --------------------------------------------------------------------------------
@@ -307,31 +330,29 @@ def html_table_is_data(table: Element, layout_cell_chars: int) -> bool:
 def _prose_weights(top: Element, min_run: int) -> dict[Element, int]:
     """Characters of prose (non-link text runs of ``min_run``+) under every element of ``top``."""
     weights: dict[Element, int] = {}
-    stack: list[tuple[Element | None, bool]] = [(top, False)]
-    path: list[Element] = []
-    while stack:
-        node, in_link = stack.pop()
-        if node is None:
-            path.pop()
+    # per open element: (characters of prose so far, whether it is inside a link)
+    stack: list[list[int]] = []
+    for event, node in etree.iterwalk(top, events=("start", "end")):
+        if event == "end":
+            total = stack.pop()[0]
+            if total:
+                weights[node] = total
+                if stack:
+                    stack[-1][0] += total
             continue
         tag = node.tag if isinstance(node.tag, str) else ""
-        link = in_link or tag == "a"
-        path.append(node)
-        stack.append((None, False))
-        if tag and node.text and not link:
-            n = len(node.text.strip())
-            if n >= min_run:
-                for anc in path:
-                    weights[anc] = weights.get(anc, 0) + n
-        # tails belong to this node's parent context: account for them before descending
-        for child in node:
-            if child.tail and not in_link and tag != "a":
-                n = len(child.tail.strip())
-                if n >= min_run:
-                    for anc in path:
-                        weights[anc] = weights.get(anc, 0) + n
-        for child in reversed(node):
-            stack.append((child, link))
+        link = (stack[-1][1] if stack else 0) or tag == "a"
+        own = 0
+        if not link:
+            if tag and node.text:
+                n = len(node.text.strip())
+                own += n if n >= min_run else 0
+            # the children's tails are this element's text, between its children
+            for child in node:
+                if child.tail:
+                    n = len(child.tail.strip())
+                    own += n if n >= min_run else 0
+        stack.append([own, int(link)])
     return weights
 
 
@@ -341,7 +362,7 @@ def _find_region(ctx: PageContext, title_el: Element | None, weights: Mapping[El
     total = weights.get(body, 0)
     if total == 0:
         return body
-    known = ctx.selected(ctx.hints.body) or [el for xp in S.KNOWN_BODY_XPATHS for el in ctx.doc.xpath(xp)]
+    known = ctx.selected(ctx.hints.body) or [el for xp in S.KNOWN_BODY_XPATHS for el in find_all(ctx.doc, xp)]
     known = [el for el in known if weights.get(el, 0) >= 0.3 * total]
     body_hint = max(known, key=lambda e: weights.get(e, 0)) if known else None
     region = None
