@@ -133,3 +133,19 @@ def test_doctests_of_the_stages() -> None:
     from crawler.extract import options
 
     assert doctest.testmod(options).failed == 0
+
+
+def test_the_speed_bench_runs_and_prints_its_ratio() -> None:
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "bench/extract_speed.py", "--articles", "2", "--rounds", "1", "--json"],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    # exit 1 means below the goal: timing is the bench's business on a quiet machine, not the suite's
+    assert done.returncode in (0, 1), done.stderr
+    figures = json.loads(done.stdout)["groups"]
+    golden_pages = sum(1 for d in GOLDEN.iterdir() if (d / "page.html").is_file())
+    assert figures["all"]["pages"] == 3 * 2 + golden_pages
+    assert figures["all"]["ratio"] > 0 and set(figures) == {"replica old", "replica new", "replica portal", "golden", "all"}

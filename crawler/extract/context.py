@@ -157,9 +157,10 @@ def _bylines(hints: ExtractionHints) -> V.Bylines:
 
 def _base_url(url: str, doc: Element) -> str:
     base = doc.find(".//base")
-    if base is not None and base.get("href"):
+    href = base.get("href") if base is not None else None
+    if href:
         try:
-            return urljoin(url, base.get("href"))
+            return urljoin(url, str(href))
         except ValueError:  # `<base href="http://[bad">`: relative URLs resolve against the page
             pass
     return url

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import quote, urljoin
 
 import lxml.html
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 # The elements of a parsed page (lxml.html); comments and processing instructions are gone at parse time.
-Element = lxml.html.HtmlElement
+Element: TypeAlias = lxml.html.HtmlElement
 
 # warnings about profile hints go to the extractor's logger, where a user of `extract` looks for them
 logger = logging.getLogger("crawler.extract")
@@ -52,7 +52,8 @@ def html_parser() -> etree.HTMLParser:
     Every element is an ``lxml.html.HtmlElement`` (``text_content()`` and the rest), chosen by lxml's own
     default lookup: ``lxml.html``'s parser asks a Python method for each element lxml hands out (to make
     ``<form>`` a FormElement...), which costs more than the tree walks it serves."""
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
+    parser = etree.HTMLParser(  # type: ignore[call-arg]  # lxml-stubs 0.5 lacks default_doctype (lxml has it)
+        remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
     parser.set_element_class_lookup(etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement))
     return parser
 
