@@ -38,9 +38,10 @@ PRIORITY: Mapping[str, tuple[str, ...]] = {
     # fill with a truncated teaser or the site's slogan; the bold first paragraph is the last resort.
     "lead": ("hint", "lead-class", "meta", "jsonld", "bold-first-paragraph"),
     # Author and source come in pairs from byline lines; each field takes the first pair that has it.
-    # JSON-LD and meta give a person's name only (a site-wide default such as the portal's own name must
-    # not beat the byline under the article); the page's byline element comes next, then the body's
-    # head and tail lines, then a line right after the body that trafilatura left out.
+    # The page itself gives one pair, from the first of its selector, JSON-LD, meta tags (a person's name
+    # only: a site-wide default such as the portal's own name must not beat the byline under the
+    # article) and author-classed elements; then come the body's head and tail lines, then a line right
+    # after the body that trafilatura left out.
     "byline": ("hint", "jsonld", "meta", "byline-element", "head-line", "tail-line", "after-body"),
 }
 
