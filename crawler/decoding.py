@@ -72,9 +72,9 @@ def declared_charset(data: bytes, headers: Mapping[str, str] | None = None) -> t
                     header_cs = _normalise_charset(m.group(1))
                 break
     meta_cs = None
-    m = _META_CHARSET_RE.search(data[:_META_SCAN_BYTES])
-    if m:
-        meta_cs = _normalise_charset(m.group(1).decode("ascii", "replace"))
+    meta = _META_CHARSET_RE.search(data[:_META_SCAN_BYTES])
+    if meta:
+        meta_cs = _normalise_charset(meta.group(1).decode("ascii", "replace"))
     return header_cs, meta_cs
 
 
@@ -111,12 +111,12 @@ def decode_html(data: bytes | str, headers: Mapping[str, str] | None = None) -> 
         warnings.append(f"{bad} invalid UTF-8 byte sequence(s) replaced")
         return loose, "utf-8", warnings
 
-    for enc in (header_cs, meta_cs):
-        if enc and enc != "utf-8":
+    for declared_cs in (header_cs, meta_cs):
+        if declared_cs and declared_cs != "utf-8":
             try:
-                return data.decode(enc), enc, warnings
+                return data.decode(declared_cs), declared_cs, warnings
             except (UnicodeDecodeError, LookupError):
-                warnings.append(f"bytes are not valid {enc}")
+                warnings.append(f"bytes are not valid {declared_cs}")
     if declared == "utf-8":
         warnings.append(f"declared UTF-8 but {bad} invalid byte sequence(s); replaced")
         return loose, "utf-8", warnings

@@ -24,9 +24,13 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from xdd_archive.errors import ConfigError
+
+if TYPE_CHECKING:  # the extractor imports this module: its options are named here for type checkers only
+    from crawler.extract.options import ExtractOptions
 
 __all__ = [
     "AGENCY_BYLINES",
@@ -112,6 +116,8 @@ class ExtractionHints:
     # the defaults with its own (`INSTITUTIONAL_BYLINES + ("Ban Tuyên giáo Tỉnh ủy",)`)
     institutional_bylines: tuple[str, ...] = INSTITUTIONAL_BYLINES
     agency_bylines: tuple[str, ...] = AGENCY_BYLINES
+    # the extractor's tunables for this site (None: the defaults of crawler.extract.options)
+    options: ExtractOptions | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

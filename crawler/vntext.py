@@ -90,7 +90,7 @@ _VI_LETTERS_RE = re.compile(
 
 def vietnamese_ratio(text: str) -> float:
     """Share of letters that are Vietnamese-only letters: ~0.15-0.3 for Vietnamese prose, ~0 for English."""
-    letters = sum(1 for c in text if c.isalpha())
+    letters = sum(map(str.isalpha, text))
     if not letters:
         return 0.0
     return len(_VI_LETTERS_RE.findall(text)) / letters

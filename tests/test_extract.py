@@ -73,10 +73,10 @@ def test_never_raises_on_bad_input(raw: bytes | str) -> None:
 def test_bug_inside_becomes_rejection_not_exception(monkeypatch: pytest.MonkeyPatch) -> None:
     import crawler.extract as module
 
-    def boom(self: object) -> None:
+    def boom(*args: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(module._Page, "_find_views", boom)
+    monkeypatch.setattr(module.metadata, "find_views", boom)
     ex = extract(URL, article())
     assert ex.not_article == "extraction failed"
     assert any("simulated bug" in w for w in ex.warnings)

@@ -46,7 +46,6 @@ INVISIBLE = frozenset(
     "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u00ad"
     + "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0)]))
 )
-_REMOVE_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 _INVISIBLE_RE = re.compile("[" + re.escape("".join(sorted(INVISIBLE))) + "]")
 # any whitespace but a line break (NBSP from `&nbsp;` runs, tabs, thin and ideographic spaces...)
 _SPACES = re.compile(r"[^\S\n\r\u2028\u2029\x0b\x0c]+")
@@ -61,7 +60,9 @@ _NON_WORD = re.compile(r"[^\w]+")
 
 def strip_invisible(text: str) -> str:
     """``text`` without the :data:`INVISIBLE` characters."""
-    return text.translate(_REMOVE_INVISIBLE)
+    # a regex, not str.translate: translate looks every character of non-ASCII text up in the table
+    # (9 ms for a 36 kB page, against 0.6 ms); the result is the same
+    return _INVISIBLE_RE.sub("", text)
 
 
 def _nfc(text: str) -> str:
