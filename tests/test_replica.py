@@ -7,6 +7,7 @@ edits, deletes, redirects, moves, misbehaviour on demand, a request log and an H
 
 from __future__ import annotations
 
+import ast
 import http.client
 import json
 import re
@@ -22,16 +23,18 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from collections import Counter
 from html import escape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.html
 import pytest
 
 from xdd_archive import replica
 from xdd_archive.errors import ConfigError
-from xdd_archive.replica import Article, Replica, faults, serve
+from xdd_archive.replica import Article, Replica, content, faults, serve
 from xdd_archive.replica.content import CATEGORIES, generate_articles, slugify
-from xdd_archive.replica.themes import format_thousands, get_theme
+from xdd_archive.replica.themes import THEMES, format_thousands, get_theme
 
 UA = "xdd-archive-tests/1.0 (+https://example.invalid)"
 
@@ -701,6 +704,148 @@ def test_mix_by_api_and_by_control_api(site):
         site.misbehave_mix(-0.1)
     with pytest.raises(ConfigError):
         site.misbehave_mix(0.5, ["slow", "teapot"])
+
+
+# -- the hostile article, the redesign, the command line ----------------------------------------------
+
+
+class PageReader(HTMLParser):
+    """The tags, attributes and text a browser's parser sees in a page."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.starts: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.text: list[str] = []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.starts.append((tag, attrs))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def urls(self, prefix: str) -> set[str]:
+        return {v for _, attrs in self.starts for _, v in attrs if v and v.lower().startswith(prefix)}
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_hostile_article_reaches_a_parser_as_text(theme):
+    with Replica(articles=4, seed=2, theme=theme) as site:
+        art = site.add_hostile_article()
+        status, _, body = fetch(site.article_url(art.id))
+        page = body.decode("utf-8")
+        reader = PageReader(page)
+        assert status == 200 and "script" not in {tag for tag, _ in reader.starts}
+        assert not any(name.startswith("on") for _, attrs in reader.starts for name, _ in attrs)
+        assert content.HOSTILE_SCRIPT not in page and content.HOSTILE_ATTRIBUTE not in page  # never raw
+        # the body's link paragraph is a real link, as the CMS kept it; the site's own print links aside
+        assert content.HOSTILE_JS_URL in reader.urls("javascript:")
+        assert reader.urls("javascript:") <= {content.HOSTILE_JS_URL, "javascript:window.print();",
+                                              "javascript:window.print()"}
+        text = "".join(reader.text)
+        for hostile in (art.title, art.lead, art.author, content.HOSTILE_SCRIPT, content.HOSTILE_ATTRIBUTE,
+                        *content.HOSTILE_RICH, *content.HOSTILE_FORMULAS, content.HOSTILE_ANSI, "\x00", "\x07"):
+            assert hostile in text, (theme, hostile)
+        assert site.article_path(art.id) in text_of_sitemap(site) and art.title.startswith("=HYPERLINK(")
+
+
+def text_of_sitemap(site: Replica) -> str:
+    return text(site.base_url + "/sitemap.xml")
+
+
+def test_hostile_article_by_control_api(site):
+    status, made = control(site, "POST", "articles", {"hostile": True, "category": "nhip-cau-ban-doc"})
+    assert status == 201 and made["category"] == "nhip-cau-ban-doc"
+    assert made["title"] == content.hostile_fields(site.seed)["title"] and made["source"] == content.HOSTILE_JS_URL
+    assert any(i["url"] == content.HOSTILE_JS_URL for i in made["links"])
+    assert site.listed_ids()[0] == made["id"]
+
+
+def test_set_theme_redesigns_the_site_at_runtime_keeping_urls_titles_and_bodies(site):
+    art = visible(site)
+    url = site.article_url(art.id)
+    _, before, _ = fetch(url)
+    site.set_theme("redesign")
+    status, headers, body = fetch(url, headers={"If-None-Match": before["ETag"]})
+    page = body.decode("utf-8")
+    assert status == 200  # the bytes changed, so did the ETag; the article did not: same Last-Modified
+    assert headers["Last-Modified"] == before["Last-Modified"] and headers["Server"] == "cloudflare"
+    assert site.theme_name == "redesign" and site.article_url(art.id) == url
+    assert f'<h1 class="post__title">{escape(art.title)}</h1>' in page
+    body_html = page[slice(*site.theme.body_span(page))]
+    assert all(escape(p) in body_html for p in art.paragraphs)
+    # what extractors find by habit has moved: no counter words, no time of day near the title, no
+    # article:* meta, <time> or JSON-LD, no byline as the body's last line
+    visible_text = "".join(PageReader(page).text)
+    when = art.published_at
+    assert not re.search(r"lượt\s+(xem|đọc)|\bviews?\b", visible_text, re.I)
+    assert f"{when:%H:%M}" not in visible_text and f"{when.hour}h{when:%M}" not in visible_text
+    assert f"{when.hour} giờ {when:%M} phút, ngày {when.day} tháng {when.month} năm {when.year}" in visible_text
+    assert "article:published_time" not in page and "<time" not in page and "ld+json" not in page
+    assert escape(art.author) not in body_html
+    # ... where a profile that knows the theme finds them (THEMES.md names the selectors)
+    doc = lxml.html.fromstring(page)
+    assert doc.xpath('string(//*[@class="ho-so__ten"])') == art.author_line
+    assert doc.xpath('//abbr[@class="dang-luc"]/@title') == [when.isoformat()]
+    counter = doc.xpath('string(//*[contains(@class, "fact--reads")]/*[@class="so"])')
+    assert int(counter.replace(".", "")) == site.articles[art.id].views
+    site.set_theme("old")
+    assert '<h1 class="title">' in text(url)
+    with pytest.raises(ConfigError):
+        site.set_theme("blue")
+
+
+def test_theme_by_control_api_and_a_replica_born_redesigned(site):
+    status, payload = control(site, "POST", "theme", {"name": "redesign"})
+    assert status == 200 and payload["theme"] == "redesign" and payload["scheme"] == "old"
+    assert "post__content" in text(site.article_url(site.ids[0]))
+    assert control(site, "POST", "theme", {"name": "blue"})[0] == 400
+    assert control(site, "POST", "theme", {})[0] == 400
+    assert control(site, "GET", "theme")[0] == 405
+    with Replica(articles=4, seed=1, theme="redesign") as born:
+        assert born.scheme == "new" and born.article_path(born.ids[0]).endswith(".html")
+        assert "post__content" in text(born.article_url(born.ids[0]))
+
+
+def test_cli_serves_a_replica_with_random_faults():
+    child = subprocess.Popen(
+        [sys.executable, "-m", "xdd_archive.cli", "replica", "serve", "--port", "0", "--articles", "6",
+         "--theme", "redesign", "--faults", "1", "--fault-modes", "503,offhost-302", "--fault-seed", "5"],
+        cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        base = child.stdout.readline().strip()
+        assert fetch(base + "/robots.txt")[0] == 200  # articles only
+        loc = re.search(r"<loc>([^<]+)</loc>", fetch(base + "/sitemap.xml")[2].decode()).group(1)
+        # the mix Mix(1.0, ["503", "offhost-302"], seed=5) draws, in any process, in this order
+        assert [fetch(loc)[0] for _ in range(4)] == [302, 503, 302, 503]
+        status = json.loads(fetch(base + "/_control/status")[2])
+        assert status["theme"] == "redesign" and status["mix"]["modes"] == ["503", "offhost-302"]
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=10) == 0
+        assert "faults at rate 1.0 (503, offhost-302)" in child.stderr.read()
+    finally:
+        child.kill()
+        child.communicate()
+    from click.testing import CliRunner  # here: importing the CLI costs a second every test run would pay
+
+    from xdd_archive.cli.replica import replica_group
+
+    for args in (["--fault-modes", "teapot,500"], ["--fault-modes", ","], ["--faults", "1.5"]):
+        bad = CliRunner().invoke(replica_group, ["serve", *args])
+        assert bad.exit_code == 2 and "Invalid value" in bad.output and bad.exception is not None, args
+
+
+def test_replica_modules_have_no_function_over_80_lines():
+    root = Path(replica.__file__).parent
+    long = [
+        f"{path.relative_to(root)}:{node.lineno} {node.name}"
+        for path in root.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80
+    ]
+    assert long == []
 
 
 # -- request log, control API, twin host, keep-alive ----------------------------------------------------------

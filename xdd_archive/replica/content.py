@@ -12,10 +12,13 @@ Body convention
 - ``"## Sắp xếp, tinh gọn bộ máy"``: a section heading,
 - ``"![Quang cảnh hội nghị (Ảnh: TTXVN)](/Uploads/Images/2019/10/15/07/a.jpg)"``: an image and its caption,
 - ``"{image id =1}"``: a leftover CMS token (portal theme), furniture that is never body text,
+- ``"[Xem thêm](https://example.invalid/)"``: a paragraph that is one link (the whole block; a link
+  inside a paragraph's text stays text),
 - anything else: a paragraph.
 
-:attr:`Article.body_text` is what a perfect extractor should return as the body: headings and paragraphs,
-separated by blank lines, without images, tokens, the author line or the view counter.
+:attr:`Article.body_text` is what a perfect extractor should return as the body: headings, paragraphs
+and link paragraphs' text, separated by blank lines, without images, tokens, the author line or the view
+counter. :func:`hostile_fields` gives an article whose every field attacks whoever displays it.
 
 Example::
 
@@ -53,6 +56,7 @@ __all__ = [
     "first_id",
     "generate_article",
     "generate_articles",
+    "hostile_fields",
     "load_seed",
     "parse_block",
     "slugify",
@@ -78,6 +82,7 @@ CATEGORIES: tuple[str, ...] = tuple(CATEGORY_NAMES)
 
 _TOKEN_RE = re.compile(r"\{image id =\d+\}")
 _IMAGE_RE = re.compile(r"!\[(?P<caption>.*)\]\((?P<url>\S+)\)", re.S)
+_LINK_RE = re.compile(r"\[(?P<text>[^\]\n]+)\]\((?P<url>\S+)\)")
 
 
 # -- the seed page ----------------------------------------------------------------------------------
@@ -178,7 +183,8 @@ class Image:
 
 @dataclass(frozen=True)
 class Block:
-    """One parsed body block: ``kind`` is ``p`` (paragraph), ``h`` (heading), ``img`` or ``token``."""
+    """One parsed body block: ``kind`` is ``p`` (paragraph), ``h`` (heading), ``img``, ``a`` (a paragraph
+    that is one link) or ``token``."""
 
     kind: str
     text: str
@@ -194,6 +200,9 @@ def parse_block(block: str) -> Block:
     m = _IMAGE_RE.fullmatch(block.strip())
     if m:
         return Block("img", m["caption"].strip(), m["url"])
+    m = _LINK_RE.fullmatch(block.strip())
+    if m:
+        return Block("a", m["text"].strip(), m["url"])
     return Block("p", block)
 
 
@@ -264,9 +273,14 @@ class Article:
         return [Image(b.url or "", b.text or None) for b in self.blocks if b.kind == "img"]
 
     @property
+    def links(self) -> list[tuple[str, str]]:
+        """The body's link paragraphs as (text, url), in page order."""
+        return [(b.text, b.url or "") for b in self.blocks if b.kind == "a"]
+
+    @property
     def body_text(self) -> str:
-        """Headings and paragraphs joined by blank lines: the body a perfect extractor returns."""
-        return "\n\n".join(b.text for b in self.blocks if b.kind in ("p", "h"))
+        """Headings, paragraphs and link paragraphs joined by blank lines: what a perfect extractor returns."""
+        return "\n\n".join(b.text for b in self.blocks if b.kind in ("p", "h", "a"))
 
     @property
     def author_line(self) -> str | None:
@@ -324,6 +338,7 @@ class Article:
             d["body"] = list(self.body)
             d["body_text"] = self.body_text
             d["images"] = [{"url": i.url, "caption": i.caption} for i in self.images]
+            d["links"] = [{"text": text, "url": url} for text, url in self.links]
         return d
 
 
@@ -591,3 +606,49 @@ def generate_articles(n: int, seed: int = 1, *, theme: str = "old") -> list[Arti
 def first_id(theme: str) -> int:
     """The id an empty replica gives its first added article."""
     return _era(theme)[2]
+
+
+# -- the hostile article ----------------------------------------------------------------------------
+
+#: strings that attack whoever shows archived text: a browser (script, event handlers, ``javascript:``),
+#: a terminal (Rich markup, ANSI escapes and control characters), a Markdown renderer, a spreadsheet
+#: (formulas), C strings (NUL)
+HOSTILE_SCRIPT = "<script>alert(1)</script>"
+HOSTILE_ATTRIBUTE = '"><img src=x onerror=alert(1)>'
+HOSTILE_JS_URL = "javascript:alert(document.domain)"
+HOSTILE_RICH = ("[bold]", "[/bold]", "[trực tuyến]", "[link=https://example.invalid]bấm[/link]")
+HOSTILE_FORMULAS = ('=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3")
+HOSTILE_ANSI = "\x1b[31mđỏ\x1b[0m \x1b]8;;https://example.invalid\x1b\\liên kết\x1b]8;;\x1b\\ \x1b[2J"
+HOSTILE_CONTROLS = "chuông\x07 lùi\x08 về đầu dòng\r NUL\x00 giữa câu"
+
+
+def hostile_fields(seed: int = 1) -> dict[str, object]:
+    """The fields of an article whose title, lead, author, source, tags and body carry hostile text.
+
+    A real CMS escapes what editors type, so the served HTML shows all of it as text (``<script>`` as
+    ``&lt;script&gt;``); only the link paragraphs are real links (one to a ``javascript:`` URL, one whose
+    URL carries the attribute break-out). Control characters and a NUL are served raw, as a CMS stores
+    them. Enough ordinary paragraphs follow for the page to read as an article.
+    """
+    rng = random.Random(f"hostile-{seed}")
+    ordinary = rng.sample(load_seed().paragraphs, 3)
+    formula, command, at_sum, minus = HOSTILE_FORMULAS
+    return {
+        "title": f"{formula} {HOSTILE_SCRIPT} {HOSTILE_ATTRIBUTE} [bold]Xây dựng Đảng[/bold] [trực tuyến] "
+                 f"**đậm** \x1b[31mđỏ\x1b[0m",
+        "lead": f"{command} Sapo có {HOSTILE_SCRIPT}, [/bold], _nghiêng_ và &amp; thực thể.",
+        "author": f"{at_sum} [bold]Tác giả[/bold] <b>Nguyễn Văn A</b>",
+        "source": HOSTILE_JS_URL,
+        "tags": ["=1+1", HOSTILE_SCRIPT, "[bold]thẻ[/bold]", minus],
+        "body": [
+            f"Đoạn mở đầu có {HOSTILE_SCRIPT} và {HOSTILE_ATTRIBUTE} ngay trong văn bản. {ordinary[0]}",
+            "## [bold]Mục[/bold] # không phải tiêu đề Markdown " + HOSTILE_SCRIPT,
+            "Markdown: **in đậm**, _nghiêng_, [liên kết](http://example.invalid), ![ảnh](x.png), `mã`, "
+            "| cột | cột |, > trích dẫn. Rich: " + " ".join(HOSTILE_RICH) + ".",
+            "Công thức: " + " ; ".join(HOSTILE_FORMULAS),
+            f"[Xem thêm {HOSTILE_SCRIPT}]({HOSTILE_JS_URL})",
+            f'[Liên kết phá thuộc tính](https://example.invalid/a{HOSTILE_ATTRIBUTE.replace(" ", "%20")})',
+            f"Điều khiển: {HOSTILE_ANSI} {HOSTILE_CONTROLS}.",
+            *ordinary[1:],
+        ],
+    }
